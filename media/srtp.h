@@ -1,0 +1,94 @@
+/* SRTP and SRTCP through libsrtp2, keyed by SDES (RFC 4568 a=crypto).
+ * Keys stay in memory we wipe, and are never logged. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum
+{
+  MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80,
+  MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32,
+  MEDIA_SRTP_AEAD_AES_128_GCM,
+} media_srtp_suite;
+
+/* Master key (16) plus salt (14 for AES-CM, 12 for GCM). */
+#define MEDIA_SRTP_KEY_SALT_MAX 30
+/* Bytes protect may add to a packet: tag (up to 16) and the SRTCP index
+ * (4). Caller buffers must have this much room after the packet. */
+#define MEDIA_SRTP_MAX_OVERHEAD 32
+/* Longest a=crypto value media_srtp_crypto_format writes, NUL included. */
+#define MEDIA_SRTP_CRYPTO_LINE_MAX 128
+
+/* One a=crypto attribute: "<tag> <suite> inline:<base64(key||salt)>[|...]".
+ * Only the first key and no MKI: we send one key; an offered MKI or a
+ * second key is rejected as not supported (-ENOTSUP). */
+typedef struct
+{
+  uint32_t tag;              /* 1..999999999 */
+  media_srtp_suite suite;
+  uint8_t key_salt[MEDIA_SRTP_KEY_SALT_MAX];
+  size_t key_salt_len;       /* 30 or 28 by suite */
+  uint64_t lifetime;         /* 0 = not given; else packets (2^n or decimal) */
+} media_srtp_crypto;
+
+const char *media_srtp_suite_name (media_srtp_suite suite);
+/* 0 and *suite, or -ENOTSUP for a suite we do not do. */
+int media_srtp_suite_from_name (const char *name, size_t len,
+                                media_srtp_suite *suite);
+/* Master key + salt length for the suite. */
+size_t media_srtp_suite_key_salt_len (media_srtp_suite suite);
+
+/* Parses the attribute value, with or without a leading "a=crypto:".
+ * 0, -EBADMSG (malformed), -ENOTSUP (unknown suite, MKI, several keys,
+ * session parameters). */
+int media_srtp_crypto_parse (const char *value, size_t len,
+                             media_srtp_crypto *out);
+/* Writes the value without "a=crypto:" (e.g. "1 AES_CM_128_HMAC_SHA1_80
+ * inline:..."), NUL-terminated. Returns the length without the NUL, or
+ * -ENOBUFS/-EINVAL. */
+int media_srtp_crypto_format (const media_srtp_crypto *c, char *buf,
+                              size_t cap);
+/* Fresh random key and salt from the kernel's random source. */
+int media_srtp_crypto_generate (media_srtp_suite suite, uint32_t tag,
+                                media_srtp_crypto *out);
+/* Overwrites the key material. */
+void media_srtp_crypto_clear (media_srtp_crypto *c);
+
+/* ---- A protected session: our key out, the peer's key in ------------- */
+
+typedef struct media_srtp media_srtp;
+
+typedef struct
+{
+  uint64_t rtp_protected;
+  uint64_t rtp_unprotected;
+  uint64_t rtcp_protected;
+  uint64_t rtcp_unprotected;
+  uint64_t auth_failures;    /* dropped: tag did not verify */
+  uint64_t replays;          /* dropped: index seen before or too old */
+  uint64_t malformed;        /* dropped: too short or otherwise unusable */
+} media_srtp_stats;
+
+/* tx keys what we send, rx what the peer sends (any SSRC each). Both
+ * suites may differ. Returns NULL and *err (-EINVAL, -ENOMEM, -EIO). */
+media_srtp *media_srtp_new (const media_srtp_crypto *tx,
+                            const media_srtp_crypto *rx, int *err);
+void media_srtp_free (media_srtp *s);
+
+/* In place: buf holds len bytes of RTP (RTCP) with room for cap. Returns
+ * the protected length, or -ENOBUFS (cap < len + MEDIA_SRTP_MAX_OVERHEAD),
+ * -EBADMSG, -EIO. */
+int media_srtp_protect_rtp (media_srtp *s, uint8_t *buf, size_t len,
+                            size_t cap);
+int media_srtp_protect_rtcp (media_srtp *s, uint8_t *buf, size_t len,
+                             size_t cap);
+
+/* In place. Returns the plain length; a packet that fails authentication
+ * returns -EBADMSG, a replay -EALREADY, anything else unusable -EINVAL;
+ * each is counted and the packet must be dropped. */
+int media_srtp_unprotect_rtp (media_srtp *s, uint8_t *buf, size_t len);
+int media_srtp_unprotect_rtcp (media_srtp *s, uint8_t *buf, size_t len);
+
+void media_srtp_stats_get (const media_srtp *s, media_srtp_stats *stats);
