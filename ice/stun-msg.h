@@ -237,7 +237,7 @@ typedef struct
   uint16_t type;
   uint16_t len;         /* value length, without padding */
   const uint8_t *value; /* points into the parsed buffer */
-  uint16_t offset;      /* of the attribute header from the message start */
+  uint32_t offset;      /* of the attribute header from the message start */
 } ice_stun_attr;
 
 typedef struct ice_stun_msg
@@ -326,6 +326,10 @@ int ice_stun_msg_check_integrity_sha256 (const ice_stun_msg *msg,
 /* Either one: MESSAGE-INTEGRITY-SHA256 if present, else MESSAGE-INTEGRITY. */
 int ice_stun_msg_check_auth (const ice_stun_msg *msg, const void *key,
                              size_t keylen);
+
+/* The FINGERPRINT value for the first len bytes of a message whose header
+ * length already covers the FINGERPRINT attribute: CRC-32 ^ 0x5354554e. */
+uint32_t ice_stun_fingerprint (const uint8_t *data, size_t len);
 
 #define ICE_STUN_KEY_MD5_LEN 16
 #define ICE_STUN_KEY_SHA256_LEN 32
