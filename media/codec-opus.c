@@ -1,0 +1,150 @@
+/* Opus: mono, 20 ms, in-band FEC and DTX on; see codec.h. */
+#include "media/codec-private.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include <opus.h>
+
+typedef struct {
+	media_codec base;
+	OpusEncoder *enc;
+	OpusDecoder *dec;
+} media_codec_opus;
+
+static int
+opus_encode_frame(media_codec *c, const int16_t *pcm, uint8_t *out, size_t cap)
+{
+	media_codec_opus *o = (media_codec_opus *)c;
+	if (cap > 1275)
+		cap = 1275; /* the largest Opus frame; opus_int32 range is safe below */
+	int n = opus_encode(o->enc, pcm, MEDIA_FRAME_SAMPLES, out, (opus_int32)cap);
+	if (n == OPUS_BUFFER_TOO_SMALL)
+		return -ENOBUFS;
+	if (n < 0)
+		return -EIO;
+	/* A packet of one or two bytes is DTX's "nothing changed": RFC 7587
+	 * lets the sender keep it to itself. */
+	if (n <= 2)
+		return 0;
+	return n;
+}
+
+static int
+check_frame(int n)
+{
+	if (n < 0)
+		return -EBADMSG;
+	if (n != MEDIA_FRAME_SAMPLES)
+		return -EBADMSG;
+	return n;
+}
+
+static int
+opus_decode_frame(media_codec *c, const uint8_t *data, size_t len, int16_t *pcm)
+{
+	media_codec_opus *o = (media_codec_opus *)c;
+	if (len > 1275)
+		return -EBADMSG;
+	/* Check the duration before decoding: a 40 ms packet would not fit. */
+	int samples = opus_packet_get_nb_samples(data, (opus_int32)len, MEDIA_SAMPLE_RATE);
+	if (samples != MEDIA_FRAME_SAMPLES)
+		return -EBADMSG;
+	return check_frame(opus_decode(o->dec, data, (opus_int32)len, pcm,
+	                               MEDIA_FRAME_SAMPLES, 0));
+}
+
+static int
+opus_conceal_frame(media_codec *c, const uint8_t *next, size_t next_len,
+                   int16_t *pcm, bool *used_fec)
+{
+	media_codec_opus *o = (media_codec_opus *)c;
+	*used_fec = false;
+	/* Only SILK and hybrid packets (TOC config < 16) can carry LBRR, the
+	 * low-bitrate copy of the frame before; CELT-only ones cannot. */
+	if (next && next_len > 0 && next_len <= 1275 && (next[0] >> 3) < 16 &&
+	    opus_packet_get_nb_samples(next, (opus_int32)next_len,
+	                               MEDIA_SAMPLE_RATE) == MEDIA_FRAME_SAMPLES) {
+		int n = opus_decode(o->dec, next, (opus_int32)next_len, pcm,
+		                    MEDIA_FRAME_SAMPLES, 1);
+		if (n == MEDIA_FRAME_SAMPLES) {
+			*used_fec = true;
+			return n;
+		}
+	}
+	return check_frame(opus_decode(o->dec, NULL, 0, pcm, MEDIA_FRAME_SAMPLES, 0));
+}
+
+static int
+opus_set_bitrate(media_codec *c, int bps)
+{
+	media_codec_opus *o = (media_codec_opus *)c;
+	if (bps < 6000 || bps > 510000)
+		return -EINVAL;
+	return opus_encoder_ctl(o->enc, OPUS_SET_BITRATE(bps)) == OPUS_OK ? 0 : -EIO;
+}
+
+static int
+opus_set_packet_loss(media_codec *c, int percent)
+{
+	media_codec_opus *o = (media_codec_opus *)c;
+	return opus_encoder_ctl(o->enc, OPUS_SET_PACKET_LOSS_PERC(percent)) == OPUS_OK
+	           ? 0 : -EIO;
+}
+
+static int
+opus_set_dtx(media_codec *c, bool on)
+{
+	media_codec_opus *o = (media_codec_opus *)c;
+	return opus_encoder_ctl(o->enc, OPUS_SET_DTX(on ? 1 : 0)) == OPUS_OK ? 0 : -EIO;
+}
+
+static void
+opus_free(media_codec *c)
+{
+	media_codec_opus *o = (media_codec_opus *)c;
+	if (o->enc)
+		opus_encoder_destroy(o->enc);
+	if (o->dec)
+		opus_decoder_destroy(o->dec);
+	free(o);
+}
+
+static const media_codec_ops opus_ops = {
+	.encode = opus_encode_frame,
+	.decode = opus_decode_frame,
+	.conceal = opus_conceal_frame,
+	.set_bitrate = opus_set_bitrate,
+	.set_packet_loss = opus_set_packet_loss,
+	.set_dtx = opus_set_dtx,
+	.free = opus_free,
+};
+
+media_codec *
+media_codec_opus_new(void)
+{
+	media_codec_opus *o = calloc(1, sizeof *o);
+	if (!o)
+		return NULL;
+	o->base.ops = &opus_ops;
+	o->base.id = MEDIA_CODEC_OPUS;
+	int err;
+	o->enc = opus_encoder_create(MEDIA_SAMPLE_RATE, 1, OPUS_APPLICATION_VOIP, &err);
+	if (!o->enc || err != OPUS_OK)
+		goto fail;
+	o->dec = opus_decoder_create(MEDIA_SAMPLE_RATE, 1, &err);
+	if (!o->dec || err != OPUS_OK)
+		goto fail;
+	/* FEC only helps once the encoder expects loss; start at a modest
+	 * guess until RTCP reports the real figure. */
+	if (opus_encoder_ctl(o->enc, OPUS_SET_INBAND_FEC(1)) != OPUS_OK ||
+	    opus_encoder_ctl(o->enc, OPUS_SET_PACKET_LOSS_PERC(5)) != OPUS_OK ||
+	    opus_encoder_ctl(o->enc, OPUS_SET_DTX(1)) != OPUS_OK ||
+	    opus_encoder_ctl(o->enc, OPUS_SET_BITRATE(32000)) != OPUS_OK ||
+	    opus_encoder_ctl(o->enc, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE)) != OPUS_OK)
+		goto fail;
+	return &o->base;
+fail:
+	opus_free(&o->base);
+	return NULL;
+}

@@ -1,0 +1,73 @@
+/* Voice codecs behind one interface: Opus, PCMU and PCMA.
+ *
+ * Every codec takes and gives 20 ms frames of 48 kHz mono 16-bit PCM
+ * (MEDIA_FRAME_SAMPLES); G.711 converts to and from 8 kHz inside. Output goes
+ * into caller-owned buffers; functions return lengths or negative errno
+ * codes. One media_codec holds both an encoder and a decoder (one call). */
+#ifndef FLOE_MEDIA_CODEC_H
+#define FLOE_MEDIA_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MEDIA_SAMPLE_RATE 48000
+#define MEDIA_FRAME_MS 20
+#define MEDIA_FRAME_SAMPLES (MEDIA_SAMPLE_RATE / 1000 * MEDIA_FRAME_MS) /* 960 */
+/* Largest encoded frame any codec here produces (Opus caps at 1275). */
+#define MEDIA_CODEC_MAX_PAYLOAD 1500
+
+typedef enum {
+	MEDIA_CODEC_OPUS,
+	MEDIA_CODEC_PCMU,
+	MEDIA_CODEC_PCMA,
+} media_codec_id;
+
+typedef struct media_codec media_codec;
+
+/* NULL on allocation or library failure. */
+media_codec *media_codec_new(media_codec_id id);
+void media_codec_free(media_codec *c);
+
+media_codec_id media_codec_get_id(const media_codec *c);
+/* SDP encoding name ("opus", "PCMU", "PCMA"). */
+const char *media_codec_name(media_codec_id id);
+/* RTP clock rate: 48000 for Opus, 8000 for G.711. */
+unsigned media_codec_clock_rate(media_codec_id id);
+/* Static payload type (0 PCMU, 8 PCMA) or -1 for dynamic (Opus). */
+int media_codec_static_pt(media_codec_id id);
+/* RTP timestamp units per 20 ms frame. */
+unsigned media_codec_frame_ticks(media_codec_id id);
+
+/* Encodes one frame. Returns the payload length, 0 when Opus DTX decided
+ * this frame need not be sent, or -EINVAL / -ENOBUFS / -EIO. */
+int media_codec_encode(media_codec *c, const int16_t pcm[MEDIA_FRAME_SAMPLES],
+                       uint8_t *out, size_t cap);
+
+/* Decodes one received payload into one frame. Returns MEDIA_FRAME_SAMPLES
+ * or -EBADMSG for a payload that is not one 20 ms frame of this codec. */
+int media_codec_decode(media_codec *c, const uint8_t *data, size_t len,
+                       int16_t pcm[MEDIA_FRAME_SAMPLES]);
+
+/* Produces a frame for a packet that never came. When the packet after the
+ * lost one is at hand (next != NULL), Opus recovers the lost frame from its
+ * in-band FEC; otherwise the codec's concealment runs (Opus PLC, or G.711
+ * repetition of the last pitch period with a fade). Returns
+ * MEDIA_FRAME_SAMPLES or a negative code. *used_fec says which path ran. */
+int media_codec_conceal(media_codec *c, const uint8_t *next, size_t next_len,
+                        int16_t pcm[MEDIA_FRAME_SAMPLES], bool *used_fec);
+
+/* Opus only (G.711 ignores them and returns 0): target bitrate in bit/s
+ * (6000..510000), the expected packet-loss percentage (0..100; RTCP feeds
+ * this so the encoder sizes its FEC), and DTX on or off (on by default). */
+int media_codec_set_bitrate(media_codec *c, int bps);
+int media_codec_set_packet_loss(media_codec *c, int percent);
+int media_codec_set_dtx(media_codec *c, bool on);
+
+/* G.711 sample codecs, exposed for tests and for callers at 8 kHz. */
+uint8_t media_g711_ulaw_encode(int16_t pcm);
+int16_t media_g711_ulaw_decode(uint8_t code);
+uint8_t media_g711_alaw_encode(int16_t pcm);
+int16_t media_g711_alaw_decode(uint8_t code);
+
+#endif
