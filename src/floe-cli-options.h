@@ -1,0 +1,84 @@
+/* What a headless run was asked to do: the command line and the key-file
+ * given by --config, checked and merged (flags win over the file). */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  FLOE_ICE_POLICY_ALL,        /* every candidate type */
+  FLOE_ICE_POLICY_NO_RELAY,   /* host and reflexive only */
+  FLOE_ICE_POLICY_RELAY_ONLY, /* TURN relays only */
+} FloeIcePolicy;
+
+typedef enum
+{
+  FLOE_EXPECT_PAIR_ANY,
+  FLOE_EXPECT_PAIR_HOST,
+  FLOE_EXPECT_PAIR_SRFLX,
+  FLOE_EXPECT_PAIR_PRFLX,
+  FLOE_EXPECT_PAIR_RELAY,
+  FLOE_EXPECT_PAIR_DIRECT, /* anything but a relay */
+} FloeExpectPair;
+
+typedef enum
+{
+  FLOE_SIP_TRANSPORT_UDP,
+  FLOE_SIP_TRANSPORT_TCP,
+  FLOE_SIP_TRANSPORT_TLS,
+} FloeSipTransport;
+
+typedef struct
+{
+  gboolean version;  /* --version: print it and stop */
+
+  /* account */
+  char *account;     /* "sip:alice@example.org"; NULL: direct calls only */
+  char *password;    /* secret: from a file or the environment, never argv */
+  char *proxy;       /* outbound proxy URI, or NULL */
+  FloeSipTransport transport;
+  char *ca_file;     /* extra CA to trust for TLS, or NULL */
+  char *listen;      /* local SIP address "host:port", or NULL for any */
+
+  /* ICE and media */
+  GPtrArray *ice_servers; /* FloeIceServer*, STUN and TURN, credentials applied */
+  FloeIcePolicy ice_policy;
+  int srtp;               /* a FloeSrtpPolicy (floe-sdp.h) */
+  char **codecs;          /* "opus", "pcmu", "pcma" in preference order */
+
+  /* actions */
+  gboolean register_only;
+  char *call;             /* URI to call, or NULL */
+  int auto_answer_ms;     /* -1: do not answer */
+  double duration_s;      /* 0: until the peer hangs up */
+  char *play;             /* file path, or "tone:FREQ" */
+  char *record;
+  char *dtmf;
+  guint calls;
+  double rate;            /* new calls per second when calls > 1 */
+
+  /* verdicts and reports */
+  FloeExpectPair expect_pair;
+  gboolean expect_audio;
+  int max_setup_ms;       /* -1: no bound */
+  gboolean json;
+  char *junit;
+  gboolean control;       /* line protocol on stdin */
+  char *control_socket;
+} FloeCliOptions;
+
+/* Parses argv (removing what it understood) into a new FloeCliOptions. On
+ * error returns NULL with a sentence that says what to change. */
+FloeCliOptions *floe_cli_options_parse (int *argc, char ***argv, GError **error);
+void floe_cli_options_free (FloeCliOptions *options);
+
+/* "tone:440" -> 440; 0 when @play is not a tone. */
+double floe_cli_options_tone_hz (const char *play);
+
+const char *floe_expect_pair_name (FloeExpectPair expect);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FloeCliOptions, floe_cli_options_free)
+
+G_END_DECLS

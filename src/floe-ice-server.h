@@ -1,0 +1,49 @@
+/* STUN and TURN servers as people write them: RFC 7064 "stun:" and RFC 7065
+ * "turn:"/"turns:" URIs, shared by the headless options and the settings. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  FLOE_ICE_SERVER_STUN,
+  FLOE_ICE_SERVER_TURN,
+} FloeIceServerKind;
+
+typedef enum
+{
+  FLOE_ICE_SERVER_UDP,
+  FLOE_ICE_SERVER_TCP,
+  FLOE_ICE_SERVER_TLS,
+} FloeIceServerTransport;
+
+typedef struct
+{
+  FloeIceServerKind kind;
+  FloeIceServerTransport transport;
+  char *host;     /* a name or an IP literal, without brackets */
+  guint16 port;
+  char *username; /* TURN only */
+  char *password; /* TURN only; a secret: never logged, wiped on free */
+} FloeIceServer;
+
+/* Parses "stun:host[:port]", "turn:host[:port][?transport=udp|tcp]" or
+ * "turns:host[:port][?transport=tcp]". A bare "host[:port]" is taken as
+ * @default_kind. IPv6 literals go in brackets. Default ports: 3478, and
+ * 5349 for turns. On error, returns NULL and sets a message naming the
+ * problem. */
+FloeIceServer *floe_ice_server_parse (const char *text,
+                                      FloeIceServerKind default_kind,
+                                      GError **error);
+
+void floe_ice_server_free (FloeIceServer *server);
+
+/* "turn:turn.example.org:3478?transport=tcp": the URI without credentials,
+ * safe to show and to log. */
+char *floe_ice_server_to_string (const FloeIceServer *server);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FloeIceServer, floe_ice_server_free)
+
+G_END_DECLS
