@@ -322,7 +322,7 @@ build (FloeCliOptions *o, Flags *f, GError **error)
   if (!read_secret (_("account password"), f->password_file, f->password_env, &o->password, error))
     return FALSE;
 
-  value = FLOE_SIP_TRANSPORT_UDP;
+  value = 0; /* udp */
   if (!pick ("--transport", f->transport, transports, &value, error))
     return FALSE;
   o->transport = value;

@@ -23,13 +23,6 @@ typedef enum
   FLOE_EXPECT_PAIR_DIRECT, /* anything but a relay */
 } FloeExpectPair;
 
-typedef enum
-{
-  FLOE_SIP_TRANSPORT_UDP,
-  FLOE_SIP_TRANSPORT_TCP,
-  FLOE_SIP_TRANSPORT_TLS,
-} FloeSipTransport;
-
 typedef struct
 {
   gboolean version;  /* --version: print it and stop */
@@ -38,7 +31,7 @@ typedef struct
   char *account;     /* "sip:alice@example.org"; NULL: direct calls only */
   char *password;    /* secret: from a file or the environment, never argv */
   char *proxy;       /* outbound proxy URI, or NULL */
-  FloeSipTransport transport;
+  int transport;      /* a FloeSipTransport (floe-account.h): udp, tcp, tls */
   char *ca_file;     /* extra CA to trust for TLS, or NULL */
   char *listen;      /* local SIP address "host:port", or NULL for any */
 
