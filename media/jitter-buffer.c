@@ -1,0 +1,406 @@
+/* Adaptive jitter buffer; see jitter-buffer.h for the policy. */
+#include "config.h"
+
+#include "media/jitter-buffer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Transit times remembered for the jitter measurement: about two seconds
+ * of 20 ms packets, so the target falls back that long after jitter calms. */
+#define WINDOW 100
+
+typedef struct
+{
+  int64_t ext_seq;
+  int64_t ext_ts;
+  uint64_t arrival_us;
+  bool marker;
+  size_t len;
+  uint8_t *data;
+} slot;
+
+struct media_jb
+{
+  uint32_t clock_rate;
+  uint32_t frame;            /* timestamp units per frame */
+  uint32_t frame_us;
+  uint32_t min_us, max_us;
+  size_t capacity;
+  size_t max_payload;
+
+  slot *slots;               /* sorted by ext_seq, count in use */
+  size_t count;
+  uint8_t *out_buf;
+  uint8_t *next_buf;
+
+  /* Extension of 16-bit sequence numbers and 32-bit timestamps. */
+  bool have_ref;
+  int64_t ref_seq;
+  int64_t ref_ts;
+
+  /* Playout point. */
+  bool playing;
+  bool have_last;
+  int64_t last_seq;          /* last frame played or given up as lost */
+  uint64_t played_mask;      /* bit i: last_seq - i was played */
+  int64_t next_ts;
+
+  /* Jitter measurement. */
+  int64_t transit[WINDOW];
+  size_t win_n, win_pos;
+  uint32_t spread_us;
+  uint32_t target_us;
+
+  media_jb_stats stats;
+};
+
+static uint32_t
+clamp_u32 (uint64_t v, uint32_t lo, uint32_t hi)
+{
+  return v < lo ? lo : v > hi ? hi : (uint32_t) v;
+}
+
+static int64_t
+ts_to_us (const media_jb *jb, int64_t ts)
+{
+  return ts * 1000000 / (int64_t) jb->clock_rate;
+}
+
+media_jb *
+media_jb_new (const media_jb_config *cfg)
+{
+  if (cfg == NULL || cfg->clock_rate == 0 || cfg->frame_samples == 0
+      || cfg->frame_samples > cfg->clock_rate)
+    return NULL;
+  media_jb *jb = calloc (1, sizeof *jb);
+  if (jb == NULL)
+    return NULL;
+  jb->clock_rate = cfg->clock_rate;
+  jb->frame = cfg->frame_samples;
+  jb->frame_us = (uint32_t) ((uint64_t) cfg->frame_samples * 1000000u
+                             / cfg->clock_rate);
+  jb->min_us = cfg->min_delay_ms ? cfg->min_delay_ms * 1000u : jb->frame_us;
+  jb->max_us = (cfg->max_delay_ms ? cfg->max_delay_ms : 500u) * 1000u;
+  jb->capacity = cfg->capacity ? cfg->capacity : 64;
+  jb->max_payload = cfg->max_payload ? cfg->max_payload : 1500;
+  if (jb->min_us > jb->max_us || jb->capacity > 4096
+      || jb->max_payload > 65536)
+    {
+      free (jb);
+      return NULL;
+    }
+
+  jb->slots = calloc (jb->capacity, sizeof *jb->slots);
+  jb->out_buf = malloc (jb->max_payload);
+  jb->next_buf = malloc (jb->max_payload);
+  bool ok = jb->slots && jb->out_buf && jb->next_buf;
+  for (size_t i = 0; ok && i < jb->capacity; i++)
+    ok = (jb->slots[i].data = malloc (jb->max_payload)) != NULL;
+  if (!ok)
+    {
+      media_jb_free (jb);
+      return NULL;
+    }
+  media_jb_reset (jb);
+  return jb;
+}
+
+void
+media_jb_free (media_jb *jb)
+{
+  if (jb == NULL)
+    return;
+  if (jb->slots)
+    for (size_t i = 0; i < jb->capacity; i++)
+      free (jb->slots[i].data);
+  free (jb->slots);
+  free (jb->out_buf);
+  free (jb->next_buf);
+  free (jb);
+}
+
+void
+media_jb_reset (media_jb *jb)
+{
+  jb->count = 0;
+  jb->have_ref = false;
+  jb->playing = false;
+  jb->have_last = false;
+  jb->played_mask = 0;
+  jb->win_n = 0;
+  jb->win_pos = 0;
+  jb->spread_us = 0;
+  jb->target_us = clamp_u32 (jb->frame_us, jb->min_us, jb->max_us);
+}
+
+/* Moves the playout point past ext_seq; played tells whether it was heard. */
+static void
+advance_last (media_jb *jb, int64_t ext_seq, bool played)
+{
+  if (jb->have_last)
+    {
+      int64_t d = ext_seq - jb->last_seq;
+      jb->played_mask = d >= 64 ? 0 : jb->played_mask << d;
+    }
+  else
+    jb->played_mask = 0;
+  jb->last_seq = ext_seq;
+  jb->have_last = true;
+  if (played)
+    jb->played_mask |= 1;
+}
+
+static void
+remove_head (media_jb *jb)
+{
+  /* Rotate the head's buffer to the end so buffers are never lost. */
+  slot head = jb->slots[0];
+  memmove (jb->slots, jb->slots + 1, (jb->count - 1) * sizeof *jb->slots);
+  jb->slots[jb->count - 1] = head;
+  jb->count--;
+}
+
+static void
+measure (media_jb *jb, uint64_t now_us, int64_t ext_ts)
+{
+  jb->transit[jb->win_pos] = (int64_t) now_us - ts_to_us (jb, ext_ts);
+  jb->win_pos = (jb->win_pos + 1) % WINDOW;
+  if (jb->win_n < WINDOW)
+    jb->win_n++;
+  int64_t lo = jb->transit[0], hi = jb->transit[0];
+  for (size_t i = 1; i < jb->win_n; i++)
+    {
+      if (jb->transit[i] < lo)
+        lo = jb->transit[i];
+      if (jb->transit[i] > hi)
+        hi = jb->transit[i];
+    }
+  jb->spread_us = clamp_u32 ((uint64_t) (hi - lo), 0, UINT32_MAX);
+  /* One frame on top: playout happens on frame boundaries. */
+  jb->target_us = clamp_u32 ((uint64_t) jb->spread_us + jb->frame_us,
+                             jb->min_us, jb->max_us);
+}
+
+media_jb_put_result
+media_jb_put (media_jb *jb, uint64_t now_us, uint16_t seq, uint32_t timestamp,
+              bool marker, const uint8_t *payload, size_t len)
+{
+  if (len > jb->max_payload || (len > 0 && payload == NULL))
+    {
+      jb->stats.too_big++;
+      return MEDIA_JB_PUT_TOO_BIG;
+    }
+  if (!jb->have_ref)
+    {
+      jb->ref_seq = seq;
+      jb->ref_ts = timestamp;
+      jb->have_ref = true;
+    }
+  int64_t ext_seq = jb->ref_seq + (int16_t) (uint16_t) (seq - (uint16_t) jb->ref_seq);
+  int64_t ext_ts = jb->ref_ts + (int32_t) (timestamp - (uint32_t) jb->ref_ts);
+
+  /* Already held? */
+  size_t pos = jb->count;
+  for (size_t i = 0; i < jb->count; i++)
+    {
+      if (jb->slots[i].ext_seq == ext_seq)
+        {
+          jb->stats.duplicates++;
+          return MEDIA_JB_PUT_DUPLICATE;
+        }
+      if (jb->slots[i].ext_seq > ext_seq)
+        {
+          pos = i;
+          break;
+        }
+    }
+  if (jb->have_last && ext_seq <= jb->last_seq)
+    {
+      int64_t d = jb->last_seq - ext_seq;
+      if (d < 64 && (jb->played_mask >> d & 1))
+        {
+          jb->stats.duplicates++;
+          return MEDIA_JB_PUT_DUPLICATE;
+        }
+    }
+
+  /* A late packet still tells us about jitter. */
+  measure (jb, now_us, ext_ts);
+  if (ext_seq > jb->ref_seq)
+    jb->ref_seq = ext_seq;
+  if (ext_ts > jb->ref_ts)
+    jb->ref_ts = ext_ts;
+
+  if (jb->have_last && (ext_seq <= jb->last_seq || ext_ts < jb->next_ts))
+    {
+      jb->stats.late++;
+      return MEDIA_JB_PUT_LATE;
+    }
+
+  if (jb->count == jb->capacity)
+    {
+      jb->stats.overflow++;
+      if (pos == 0)
+        return MEDIA_JB_PUT_OK; /* older than all we hold: it goes */
+      remove_head (jb);
+      pos--;
+    }
+  slot fresh = jb->slots[jb->count];
+  memmove (jb->slots + pos + 1, jb->slots + pos,
+           (jb->count - pos) * sizeof *jb->slots);
+  fresh.ext_seq = ext_seq;
+  fresh.ext_ts = ext_ts;
+  fresh.arrival_us = now_us;
+  fresh.marker = marker;
+  fresh.len = len;
+  if (len)
+    memcpy (fresh.data, payload, len);
+  jb->slots[pos] = fresh;
+  jb->count++;
+  jb->stats.received++;
+  return MEDIA_JB_PUT_OK;
+}
+
+static int64_t
+newest_ts (const media_jb *jb)
+{
+  int64_t hi = jb->slots[0].ext_ts;
+  for (size_t i = 1; i < jb->count; i++)
+    if (jb->slots[i].ext_ts > hi)
+      hi = jb->slots[i].ext_ts;
+  return hi;
+}
+
+/* Audio queued from ts on, in microseconds. */
+static uint32_t
+queued_us (const media_jb *jb, int64_t from_ts)
+{
+  if (jb->count == 0)
+    return 0;
+  int64_t span = newest_ts (jb) + jb->frame - from_ts;
+  return span <= 0 ? 0 : clamp_u32 ((uint64_t) ts_to_us (jb, span), 0,
+                                    UINT32_MAX);
+}
+
+static void
+emit (media_jb *jb, media_jb_frame *out, media_jb_kind kind)
+{
+  memset (out, 0, sizeof *out);
+  out->kind = kind;
+}
+
+void
+media_jb_get (media_jb *jb, uint64_t now_us, media_jb_frame *out)
+{
+  if (jb->count == 0)
+    {
+      if (jb->playing)
+        {
+          jb->stats.underruns++;
+          jb->playing = false;
+        }
+      emit (jb, out, MEDIA_JB_EMPTY);
+      return;
+    }
+
+  if (!jb->playing)
+    {
+      const slot *oldest = &jb->slots[0];
+      uint64_t waited = now_us >= oldest->arrival_us
+                          ? now_us - oldest->arrival_us : 0;
+      if (waited < jb->target_us
+          && queued_us (jb, oldest->ext_ts) < jb->target_us)
+        {
+          emit (jb, out, MEDIA_JB_EMPTY);
+          return;
+        }
+      jb->playing = true;
+      jb->next_ts = oldest->ext_ts;
+      advance_last (jb, oldest->ext_seq - 1, false);
+    }
+  else if (queued_us (jb, jb->next_ts) > jb->target_us + jb->frame_us)
+    {
+      /* Too much queued: let one frame's time go unheard. Cheapest first:
+       * a frame that is missing anyway, or silence (DTX), else the head. */
+      const slot *head = &jb->slots[0];
+      if (head->ext_seq > jb->last_seq + 1)
+        advance_last (jb, jb->last_seq + 1, false);
+      else if (head->ext_ts - jb->next_ts < jb->frame)
+        {
+          advance_last (jb, head->ext_seq, true);
+          jb->next_ts = head->ext_ts;
+          remove_head (jb);
+        }
+      jb->next_ts += jb->frame;
+      jb->stats.discarded++;
+      if (jb->count == 0)
+        {
+          emit (jb, out, MEDIA_JB_EMPTY);
+          return;
+        }
+    }
+
+  const slot *head = &jb->slots[0];
+  if (head->ext_ts - jb->next_ts < jb->frame)
+    {
+      /* Due (or overdue after a start): play it. */
+      emit (jb, out, MEDIA_JB_FRAME);
+      out->seq = (uint16_t) head->ext_seq;
+      out->timestamp = (uint32_t) head->ext_ts;
+      out->marker = head->marker;
+      if (head->len)
+        memcpy (jb->out_buf, head->data, head->len);
+      out->payload = jb->out_buf;
+      out->payload_len = head->len;
+      advance_last (jb, head->ext_seq, true);
+      jb->next_ts = head->ext_ts + jb->frame;
+      remove_head (jb);
+      jb->stats.played++;
+      return;
+    }
+
+  if (head->ext_seq == jb->last_seq + 1)
+    {
+      /* Nothing missing, the sender just sent nothing for this time (DTX):
+       * time moves on in silence. */
+      emit (jb, out, MEDIA_JB_EMPTY);
+      jb->next_ts += jb->frame;
+      return;
+    }
+
+  /* A gap in the sequence: this frame is lost. */
+  emit (jb, out, MEDIA_JB_LOST);
+  out->seq = (uint16_t) (jb->last_seq + 1);
+  out->timestamp = (uint32_t) jb->next_ts;
+  if (head->ext_seq == jb->last_seq + 2)
+    {
+      /* The next packet may carry this frame's FEC. */
+      if (head->len)
+        memcpy (jb->next_buf, head->data, head->len);
+      out->next_payload = jb->next_buf;
+      out->next_payload_len = head->len;
+    }
+  advance_last (jb, jb->last_seq + 1, false);
+  jb->next_ts += jb->frame;
+  jb->stats.lost++;
+}
+
+uint32_t
+media_jb_delay_ms (const media_jb *jb)
+{
+  if (jb->count == 0)
+    return 0;
+  return queued_us (jb, jb->playing ? jb->next_ts : jb->slots[0].ext_ts)
+         / 1000u;
+}
+
+void
+media_jb_stats_get (const media_jb *jb, media_jb_stats *stats)
+{
+  *stats = jb->stats;
+  stats->target_delay_ms = jb->target_us / 1000u;
+  stats->current_delay_ms = media_jb_delay_ms (jb);
+  stats->jitter_ms = jb->spread_us / 1000u;
+}
