@@ -1,0 +1,434 @@
+/* The check list (RFC 8445 §6.1.2): pairs, their priorities and states,
+ * the frozen algorithm by foundation, the triggered-check queue, the pacing
+ * choice of the next check, nomination by the controlling agent, selection,
+ * and the decision that the checks have failed. */
+#include "agent-impl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static uint64_t
+pair_priority (const ice_agent *a, int l, int r)
+{
+  uint32_t lp = a->local[l].c.priority, rp = a->remote[r].priority;
+
+  return a->role == ICE_ROLE_CONTROLLING ? ice_pair_priority (lp, rp) : ice_pair_priority (rp, lp);
+}
+
+int
+checklist_find_pair (const ice_agent *a, int local, int remote)
+{
+  size_t i;
+
+  for (i = 0; i < a->n_pairs; i++)
+    if (a->pairs[i].local == local && a->pairs[i].remote == remote)
+      return (int) i;
+  return -1;
+}
+
+static bool
+foundation_active (const ice_agent *a, const char *f, int except)
+{
+  size_t i;
+
+  for (i = 0; i < a->n_pairs; i++)
+    if ((int) i != except && a->pairs[i].in_checklist
+        && (a->pairs[i].state == PAIR_WAITING || a->pairs[i].state == PAIR_IN_PROGRESS)
+        && strcmp (a->pairs[i].foundation, f) == 0)
+      return true;
+  return false;
+}
+
+int
+checklist_add_pair (ice_agent *a, int local, int remote, bool in_checklist)
+{
+  size_t i, in_list = 0;
+  pair *p;
+  int found = checklist_find_pair (a, local, remote);
+
+  if (found >= 0)
+    return found;
+  for (i = 0; i < a->n_pairs; i++)
+    in_list += a->pairs[i].in_checklist;
+  if (a->n_pairs == MAX_PAIRS || (in_checklist && in_list >= MAX_CHECKLIST_PAIRS))
+    return -1;
+  p = &a->pairs[a->n_pairs];
+  memset (p, 0, sizeof *p);
+  p->local = local;
+  p->remote = remote;
+  p->component = a->local[local].c.component;
+  p->prio = pair_priority (a, local, remote);
+  p->in_checklist = in_checklist;
+  {
+    /* Pair foundation: local and remote foundations joined (§6.1.2.6). */
+    size_t ll = strnlen (a->local[local].c.foundation, ICE_FOUNDATION_MAX);
+    size_t rl = strnlen (a->remote[remote].foundation, ICE_FOUNDATION_MAX);
+    memcpy (p->foundation, a->local[local].c.foundation, ll);
+    p->foundation[ll] = ':';
+    memcpy (p->foundation + ll + 1, a->remote[remote].foundation, rl);
+    p->foundation[ll + 1 + rl] = '\0';
+  }
+  /* Frozen while another pair of the foundation is being checked; its
+   * success unfreezes this one (§6.1.2.6, and RFC 8838 for late pairs). */
+  p->state = foundation_active (a, p->foundation, -1) ? PAIR_FROZEN : PAIR_WAITING;
+  a->n_pairs++;
+  return (int) a->n_pairs - 1;
+}
+
+static bool
+pairable (const ice_agent *a, int l, int r)
+{
+  const ice_cand *lc = &a->local[l].c, *rc = &a->remote[r];
+
+  /* §6.1.2.4: server-reflexive candidates are replaced by their bases,
+   * which makes them redundant with the host pairs; prflx locals are only
+   * learned from checks. */
+  if (lc->type != ICE_CAND_HOST && lc->type != ICE_CAND_RELAY)
+    return false;
+  if (lc->component != rc->component || lc->component > a->n_components)
+    return false;
+  if (lc->addr.family != rc->addr.family)
+    return false;
+  /* A link-local address reaches only link-local peers. */
+  if (ice_addr_is_link_local (&lc->addr) != ice_addr_is_link_local (&rc->addr))
+    return false;
+  return true;
+}
+
+void
+checklist_pair_local (ice_agent *a, int local)
+{
+  size_t r;
+
+  for (r = 0; r < a->n_remote; r++)
+    if (pairable (a, local, (int) r))
+      checklist_add_pair (a, local, (int) r, true);
+}
+
+void
+checklist_pair_remote (ice_agent *a, int remote)
+{
+  size_t l;
+
+  for (l = 0; l < a->n_local; l++)
+    if (pairable (a, (int) l, remote))
+      checklist_add_pair (a, (int) l, remote, true);
+}
+
+void
+checklist_recompute (ice_agent *a)
+{
+  size_t i;
+
+  for (i = 0; i < a->n_pairs; i++)
+    a->pairs[i].prio = pair_priority (a, a->pairs[i].local, a->pairs[i].remote);
+}
+
+void
+checklist_trigger (ice_agent *a, int p)
+{
+  pair *q = &a->pairs[p];
+
+  if (q->state != PAIR_IN_PROGRESS && q->state != PAIR_SUCCEEDED)
+    q->state = PAIR_WAITING;
+  if (q->triggered || a->n_triggered == MAX_PAIRS)
+    return;
+  q->triggered = true;
+  a->triggered[a->n_triggered++] = p;
+}
+
+void
+checklist_unfreeze_foundation (ice_agent *a, const char *foundation)
+{
+  size_t i;
+
+  for (i = 0; i < a->n_pairs; i++)
+    if (a->pairs[i].state == PAIR_FROZEN && strcmp (a->pairs[i].foundation, foundation) == 0)
+      a->pairs[i].state = PAIR_WAITING;
+}
+
+/* A component whose checks are over: it has a selected pair of this ICE
+ * session (not one kept across a restart). */
+static bool
+comp_done (const ice_agent *a, unsigned c)
+{
+  return a->comp[c].has_selected && a->comp[c].sel_pair >= 0;
+}
+
+static bool
+triggered_eligible (const ice_agent *a, int p)
+{
+  const pair *q = &a->pairs[p];
+
+  if (q->component > a->n_components || q->txn_active)
+    return false;
+  if (q->state == PAIR_SUCCEEDED && !q->nominating)
+    return false;
+  /* Controlling and done: nothing more to learn. The controlled side keeps
+   * answering with triggered checks (aggressive nomination moves on). */
+  if (a->role == ICE_ROLE_CONTROLLING && comp_done (a, q->component) && !q->nominating)
+    return false;
+  return true;
+}
+
+static int
+pick_triggered (const ice_agent *a)
+{
+  size_t i;
+
+  for (i = 0; i < a->n_triggered; i++)
+    if (triggered_eligible (a, a->triggered[i]))
+      return (int) i;
+  return -1;
+}
+
+/* The highest-priority Waiting pair, else the highest-priority Frozen pair
+ * whose foundation has nothing Waiting or In-Progress (§6.1.4.2). */
+static int
+pick_ordinary (const ice_agent *a)
+{
+  int best = -1, frozen = -1;
+  size_t i;
+
+  for (i = 0; i < a->n_pairs; i++)
+    {
+      const pair *q = &a->pairs[i];
+      if (!q->in_checklist || q->component > a->n_components || comp_done (a, q->component)
+          || q->txn_active)
+        continue;
+      if (q->state == PAIR_WAITING && (best < 0 || q->prio > a->pairs[best].prio))
+        best = (int) i;
+      else if (q->state == PAIR_FROZEN && (frozen < 0 || q->prio > a->pairs[frozen].prio)
+               && !foundation_active (a, q->foundation, (int) i))
+        frozen = (int) i;
+    }
+  return best >= 0 ? best : frozen;
+}
+
+bool
+checklist_has_work (const ice_agent *a)
+{
+  if (a->rpwd[0] == '\0' || a->failed)
+    return false;
+  return pick_triggered (a) >= 0 || pick_ordinary (a) >= 0;
+}
+
+bool
+checklist_next (ice_agent *a, uint64_t now, bool triggered_only)
+{
+  int i, p;
+
+  if (a->rpwd[0] == '\0' || a->failed)
+    return false;
+  if (triggered_only)
+    {
+      i = pick_triggered (a);
+      if (i < 0)
+        return false;
+      p = a->triggered[i];
+      /* Entries before it are stale (already checked or moot): drop them
+       * along with it. */
+      for (int k = 0; k <= i; k++)
+        a->pairs[a->triggered[k]].triggered = false;
+      memmove (a->triggered, a->triggered + i + 1,
+               (a->n_triggered - (size_t) i - 1) * sizeof *a->triggered);
+      a->n_triggered -= (size_t) i + 1;
+      return conncheck_send (a, now, p, a->pairs[p].nominating, TAG (TAG_CHECK, p)) == 0;
+    }
+  p = pick_ordinary (a);
+  if (p < 0)
+    return false;
+  a->pairs[p].state = PAIR_WAITING;
+  return conncheck_send (a, now, p, false, TAG (TAG_CHECK, p)) == 0;
+}
+
+void
+checklist_update_selection (ice_agent *a, uint64_t now, unsigned c)
+{
+  agent_comp *k = &a->comp[c];
+  ice_event ev = { .type = ICE_EVENT_SELECTED_PAIR, .component = c };
+  int best = -1;
+  size_t i;
+  bool all;
+
+  for (i = 0; i < a->n_pairs; i++)
+    if (a->pairs[i].component == c && a->pairs[i].valid && a->pairs[i].nominated
+        && (best < 0 || a->pairs[i].prio > a->pairs[best].prio))
+      best = (int) i;
+  if (best < 0 || best == k->sel_pair)
+    return;
+  k->sel_pair = best;
+  k->sel_local = a->pairs[best].local;
+  k->sel_remote = a->remote[a->pairs[best].remote].addr;
+  k->has_selected = true;
+  k->sel_info.local = a->local[k->sel_local].c;
+  k->sel_info.remote = a->remote[a->pairs[best].remote];
+  k->sel_info.rtt_us = a->pairs[best].rtt_us;
+  k->consent_ok_us = now;
+  k->consent_lost = false;
+  k->last_sent_us = now;
+  k->next_consent_us = now + conncheck_consent_interval_us (a);
+  k->give_up_us = 0;
+  if (a->local[k->sel_local].turn >= 0)
+    {
+      /* Media over the relay: a channel keeps the per-packet overhead at
+       * 4 bytes instead of a Send indication's 36. */
+      turn_alloc *t = &a->allocs[a->local[k->sel_local].turn];
+      if (t->client)
+        {
+          ice_turn_client_bind_channel (t->client, now, &k->sel_remote);
+          gather_drain_turn (a, t);
+        }
+    }
+  ev.pair = k->sel_info;
+  agent_push_event (a, &ev);
+  agent_set_comp_state (a, c, ICE_COMP_CONNECTED);
+  all = true;
+  for (unsigned d = 1; d <= a->n_components; d++)
+    all = all && comp_done (a, d);
+  if (all)
+    a->restarting = false;
+}
+
+static int
+best_valid (const ice_agent *a, unsigned c)
+{
+  int best = -1;
+  size_t i;
+
+  for (i = 0; i < a->n_pairs; i++)
+    if (a->pairs[i].component == c && a->pairs[i].valid
+        && (best < 0 || a->pairs[i].prio > a->pairs[best].prio))
+      best = (int) i;
+  return best;
+}
+
+static bool
+comp_checks_pending (const ice_agent *a, unsigned c, uint64_t above_prio)
+{
+  size_t i;
+
+  for (i = 0; i < a->n_pairs; i++)
+    {
+      const pair *q = &a->pairs[i];
+      if (q->component != c || q->prio <= above_prio)
+        continue;
+      if (q->txn_active || q->triggered
+          || (q->in_checklist && (q->state == PAIR_WAITING || q->state == PAIR_FROZEN)))
+        return true;
+    }
+  return false;
+}
+
+static ice_fail_reason
+failure_reason (const ice_agent *a, unsigned c)
+{
+  bool any = false, all_timed_out = true, turn_refused = false;
+  size_t i;
+
+  for (i = 0; i < a->n_pairs; i++)
+    if (a->pairs[i].component == c)
+      {
+        any = true;
+        all_timed_out = all_timed_out && a->pairs[i].timed_out;
+      }
+  for (i = 0; i < a->n_allocs; i++)
+    turn_refused = turn_refused || a->allocs[i].refused;
+  if (!any)
+    return ICE_FAIL_NO_REMOTE_CANDIDATES;
+  if (turn_refused)
+    return ICE_FAIL_TURN_REFUSED;
+  return all_timed_out ? ICE_FAIL_CHECKS_TIMED_OUT : ICE_FAIL_CHECKS_FAILED;
+}
+
+/* Controlled and holding valid pairs, we wait this long after our own
+ * checks are over for the controlling agent to nominate. */
+#define NOMINATION_WAIT_US (10 * 1000000ull)
+
+void
+checklist_evaluate (ice_agent *a, uint64_t now)
+{
+  unsigned c;
+  bool all_valid = true;
+
+  if (a->failed || a->rpwd[0] == '\0')
+    return;
+  for (c = 1; c <= a->n_components; c++)
+    all_valid = all_valid && (comp_done (a, c) || best_valid (a, c) >= 0);
+  for (c = 1; c <= a->n_components; c++)
+    {
+      agent_comp *k = &a->comp[c];
+      int bv;
+
+      if (comp_done (a, c))
+        continue;
+      bv = best_valid (a, c);
+      if (a->role == ICE_ROLE_CONTROLLING && bv >= 0 && !k->nominating)
+        {
+          /* Regular nomination (§8.1.1): once every component has a valid
+           * pair, nominate the best one when no better pair is still being
+           * checked, or when the nomination delay has run out. */
+          if (k->first_valid_us == 0 && all_valid)
+            k->first_valid_us = now;
+          if (all_valid
+              && (now >= k->first_valid_us + (uint64_t) a->cfg.nominate_delay_ms * 1000
+                  || !comp_checks_pending (a, c, a->pairs[bv].prio)))
+            {
+              k->nominating = true;
+              a->pairs[bv].nominating = true;
+              checklist_trigger (a, bv);
+            }
+        }
+      if (comp_checks_pending (a, c, 0) || !a->remote_done || !a->gathering_done)
+        continue;
+      if (a->role == ICE_ROLE_CONTROLLING && k->nominating)
+        continue;
+      if (bv >= 0 && a->role == ICE_ROLE_CONTROLLED)
+        {
+          if (k->give_up_us == 0)
+            k->give_up_us = now + NOMINATION_WAIT_US;
+          if (now < k->give_up_us)
+            continue;
+        }
+      if (bv >= 0 && a->role == ICE_ROLE_CONTROLLING)
+        continue; /* nomination will be retried on the next valid pair */
+      agent_fail (a, failure_reason (a, c));
+      return;
+    }
+}
+
+uint64_t
+checklist_next_timeout (const ice_agent *a)
+{
+  uint64_t t = UINT64_MAX;
+  unsigned c;
+
+  if (a->failed)
+    return t;
+  for (c = 1; c <= a->n_components; c++)
+    {
+      const agent_comp *k = &a->comp[c];
+      if (comp_done (a, c))
+        continue;
+      if (a->role == ICE_ROLE_CONTROLLING && !k->nominating && k->first_valid_us)
+        {
+          uint64_t d = k->first_valid_us + (uint64_t) a->cfg.nominate_delay_ms * 1000;
+          t = d < t ? d : t;
+        }
+      if (a->role == ICE_ROLE_CONTROLLED && k->give_up_us && k->give_up_us < t)
+        t = k->give_up_us;
+    }
+  return t;
+}
+
+void
+checklist_clear (ice_agent *a)
+{
+  size_t i;
+
+  for (i = 0; i < a->n_pairs; i++)
+    if (a->pairs[i].txn_active)
+      ice_stun_txns_cancel (a->txns, &a->pairs[i].txid);
+  a->n_pairs = 0;
+  a->n_triggered = 0;
+}
