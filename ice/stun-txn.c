@@ -18,6 +18,7 @@ typedef struct
   uint8_t *key;
   size_t keylen;
   bool has_key; /* an empty key (keylen 0) is still a key */
+  bool any_unauthenticated_error;
   ice_transport transport;
   ice_addr local;
   ice_addr remote;
@@ -165,6 +166,7 @@ ice_stun_txns_start (ice_stun_txns *t, uint64_t now_us,
     memcpy (x.key, req->key, req->keylen);
   x.keylen = req->keylen;
   x.has_key = req->key != NULL;
+  x.any_unauthenticated_error = req->accept_unauthenticated_errors;
   x.txid = msg.txid;
   x.transport = req->transport;
   x.local = req->local;
@@ -229,14 +231,15 @@ finish_txn (ice_stun_txns *t, txn *x, ice_stun_txn_event *ev, uint8_t *resp)
 /* Error responses a server sends before it can authenticate the request,
  * so they cannot carry integrity (RFC 8489 sections 9.1.3 and 9.2.4). */
 static bool
-unauthenticated_ok (const ice_stun_msg *msg)
+unauthenticated_ok (const ice_stun_msg *msg, bool any_code)
 {
   int code;
   if (msg->cls != ICE_STUN_CLASS_ERROR || msg->integrity_idx >= 0
       || msg->integrity_sha256_idx >= 0
       || ice_stun_msg_get_error (msg, &code, NULL, 0) < 0)
     return false;
-  return code == 400 || code == 401 || code == 420 || code == 438;
+  return any_code || code == 400 || code == 401 || code == 420
+         || code == 438;
 }
 
 int
@@ -272,7 +275,7 @@ ice_stun_txns_handle_packet (ice_stun_txns *t, uint64_t now_us,
       int r = ice_stun_msg_check_auth (&msg, x->key, x->keylen);
       if (r == 0)
         authenticated = true;
-      else if (!(r == -ENOENT && unauthenticated_ok (&msg)))
+      else if (!(r == -ENOENT && unauthenticated_ok (&msg, x->any_unauthenticated_error)))
         {
           t->stats.dropped_auth++;
           return -EACCES;

@@ -47,6 +47,11 @@ typedef struct
   size_t keylen;
   uint32_t rto_ms; /* 0 = the table's RTO (ICE passes its computed RTO) */
   uint64_t tag;    /* caller's cookie, echoed in the event */
+  /* With a key: also deliver error responses of any code that carry no
+   * integrity attribute (still authenticated = false), for servers that
+   * cannot sign some errors (e.g. 441 Wrong Credentials).  Responses whose
+   * integrity is present but wrong are always dropped. */
+  bool accept_unauthenticated_errors;
 } ice_stun_txn_request;
 
 /* Starts a transaction at now_us; the first send is due immediately (drain
@@ -111,8 +116,9 @@ typedef struct
   /* With a key set: true when integrity was verified.  An error response
    * without any integrity attribute and with code 400, 401, 420 or 438 is
    * still delivered (servers answer these before they can authenticate)
-   * with authenticated = false; every other unauthenticated response is
-   * dropped.  Without a key: false. */
+   * with authenticated = false (any error code with
+   * accept_unauthenticated_errors); every other unauthenticated response
+   * is dropped.  Without a key: false. */
   bool authenticated;
   /* Time from the FIRST send to the response.  When the request was
    * retransmitted the response cannot be tied to one send (same ID), so

@@ -360,6 +360,34 @@ START_TEST (test_unauthenticated_challenge)
   ck_assert_int_eq (ice_stun_msg_get_error (&ev.msg, &code, NULL, 0), 0);
   ck_assert_int_eq (code, 401);
 
+  /* A 441 without integrity is dropped, unless the request opted in. */
+  len = make_request (req, sizeof req, &id, true);
+  start (t, 0, req, len, ICE_TRANSPORT_UDP, true, 0, 0);
+  rlen = make_response (resp, sizeof resp, &id, ICE_STUN_CLASS_ERROR, 441,
+                        NULL);
+  ck_assert_int_eq (ice_stun_txns_handle_packet (t, 0, NULL, NULL, resp, rlen),
+                    -EACCES);
+  ck_assert_int_eq (ice_stun_txns_cancel (t, &id), 0);
+  ice_stun_txn_request r = { .data = req, .len = len,
+                             .key = (const uint8_t *) key,
+                             .keylen = strlen (key),
+                             .accept_unauthenticated_errors = true };
+  ck_assert_int_eq (ice_stun_txns_start (t, 0, &r), 0);
+  ck_assert_int_eq (ice_stun_txns_handle_packet (t, 0, NULL, NULL, resp, rlen),
+                    0);
+  ck_assert (ice_stun_txns_poll_event (t, &ev));
+  ck_assert (!ev.authenticated);
+  /* ... but a wrong signature still is */
+  len = make_request (req, sizeof req, &id, true);
+  r.data = req;
+  r.len = len;
+  ck_assert_int_eq (ice_stun_txns_start (t, 0, &r), 0);
+  rlen = make_response (resp, sizeof resp, &id, ICE_STUN_CLASS_ERROR, 441,
+                        "bad-key");
+  ck_assert_int_eq (ice_stun_txns_handle_packet (t, 0, NULL, NULL, resp, rlen),
+                    -EACCES);
+  ck_assert_int_eq (ice_stun_txns_cancel (t, &id), 0);
+
   /* Without a key, any response with the right ID is accepted. */
   len = make_request (req, sizeof req, &id, false);
   start (t, 0, req, len, ICE_TRANSPORT_UDP, false, 0, 0);
