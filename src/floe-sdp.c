@@ -393,6 +393,7 @@ void
 floe_sdp_result_clear (FloeSdpResult *r)
 {
   g_clear_pointer (&r->crypto, g_free);
+  g_clear_pointer (&r->local_crypto, g_free);
 }
 
 const char *
@@ -516,6 +517,7 @@ floe_sdp_build_answer (const FloeSdpLocal *local, const FloeSdpMedia *offer,
   result->direction = answer.direction;
   result->rtcp_mux = offer->rtcp_mux;
   result->crypto = g_strdup (crypto);
+  result->local_crypto = crypto ? g_strdup (local->crypto[0]) : NULL;
   result->ice = ice;
 
   {
@@ -554,6 +556,7 @@ floe_sdp_accept_answer (const FloeSdpLocal *offered, const FloeSdpMedia *answer,
               && offered->crypto[j][sp2 - theirs] == ' ')
             {
               result->crypto = g_strdup (theirs);
+              result->local_crypto = g_strdup (offered->crypto[j]);
               break;
             }
       }

@@ -103,6 +103,7 @@ typedef struct
   FloeSdpDirection direction;  /* from our point of view */
   gboolean rtcp_mux;
   char *crypto;                /* the peer's chosen a=crypto value, NULL: plain RTP */
+  char *local_crypto;          /* our a=crypto value that goes with it */
   gboolean ice;                /* both sides do ICE */
 } FloeSdpResult;
 

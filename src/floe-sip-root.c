@@ -1,0 +1,32 @@
+/* Sofia's event loop as a GSource of GLib's default main context. */
+#include "config.h"
+
+#define G_LOG_DOMAIN "floe-sip"
+
+#include "floe-sip-root.h"
+
+#include <glib.h>
+#include <sofia-sip/su_glib.h>
+
+su_root_t *
+floe_sip_root_get (void)
+{
+  static gsize once;
+  static su_root_t *root;
+
+  if (g_once_init_enter (&once))
+    {
+      su_root_t *r;
+      /* su_glib must be chosen before the first root is made, or Sofia
+       * creates a poll-based port that GLib never runs. */
+      su_init ();
+      su_glib_prefer_gsource ();
+      r = su_glib_root_create (NULL);
+      if (!r)
+        g_error ("Sofia-SIP could not create its event loop");
+      g_source_attach (su_glib_root_gsource (r), NULL);
+      root = r;
+      g_once_init_leave (&once, 1);
+    }
+  return root;
+}

@@ -1,0 +1,325 @@
+/* Two Floe agents on 127.0.0.1 calling each other without any registrar,
+ * and what an agent does with requests that are broken or not for it. */
+#include "config.h"
+
+#include <check.h>
+#include <gio/gio.h>
+#include <string.h>
+
+#include "sip-harness.h"
+#include "src/floe-account.h"
+#include "src/floe-call.h"
+
+static const char *const alice_ice[] = {
+  "ice-ufrag:al1c", "ice-pwd:alicealicealicealice12",
+  "candidate:1 1 UDP 2130706431 127.0.0.1 41000 typ host", NULL
+};
+static const char *const bob_ice[] = {
+  "ice-ufrag:b0bb", "ice-pwd:bobbobbobbobbobbobbob12",
+  "candidate:1 1 UDP 2130706431 127.0.0.1 42000 typ host", NULL
+};
+
+typedef struct
+{
+  FloeCall *call;           /* the last incoming call, referenced */
+  gboolean ring;            /* send 180 at once */
+  guint media_changes;
+  FloeSdpResult last;       /* copy of the last agreement */
+} Side;
+
+static void
+on_media_changed (FloeCall *call, const FloeSdpResult *agreed, const FloeSdpMedia *remote, Side *side)
+{
+  side->media_changes++;
+  floe_sdp_result_clear (&side->last);
+  side->last = *agreed;
+  side->last.crypto = g_strdup (agreed->crypto);
+  side->last.local_crypto = g_strdup (agreed->local_crypto);
+}
+
+static void
+on_incoming_call (FloeAccount *account, FloeCall *call, Side *side)
+{
+  g_clear_object (&side->call);
+  side->call = g_object_ref (call);
+  floe_call_set_local_media (call, "127.0.0.1", 42000, 0, bob_ice);
+  g_signal_connect (call, "media-changed", G_CALLBACK (on_media_changed), side);
+  if (side->ring)
+    floe_call_ring (call);
+}
+
+static gboolean
+has_call (gpointer data)
+{
+  return ((Side *) data)->call != NULL;
+}
+
+static void
+side_clear (Side *side)
+{
+  g_clear_object (&side->call);
+  floe_sdp_result_clear (&side->last);
+}
+
+static void
+stop_account (FloeAccount *account)
+{
+  floe_account_stop (account);
+  ck_assert (sip_wait_int (account, "state", FLOE_ACCOUNT_OFFLINE, 40));
+  g_object_unref (account);
+}
+
+START_TEST (direct_call)
+{
+  FloeAccount *alice = sip_test_account ("alice", NULL, NULL, NULL);
+  FloeAccount *bob = sip_test_account ("bob", NULL, NULL, NULL);
+  Side a = { 0 }, b = { .ring = TRUE };
+  g_autoptr (GError) error = NULL;
+
+  ck_assert (floe_account_start (alice, &error));
+  ck_assert (floe_account_start (bob, &error));
+  ck_assert_int_eq (floe_account_get_state (bob), FLOE_ACCOUNT_READY);
+  g_signal_connect (bob, "incoming-call", G_CALLBACK (on_incoming_call), &b);
+
+  FloeCall *call = floe_account_new_call (alice, floe_account_get_contact (bob), &error);
+  ck_assert_ptr_nonnull (call);
+  g_signal_connect (call, "media-changed", G_CALLBACK (on_media_changed), &a);
+  floe_call_set_local_media (call, "127.0.0.1", 41000, 0, alice_ice);
+  floe_call_dial (call);
+
+  ck_assert (sip_wait (has_call, &b, 20));
+  ck_assert (sip_wait_int (call, "state", FLOE_CALL_RINGING, 20));
+  ck_assert_int_eq (floe_call_get_state (b.call), FLOE_CALL_RINGING);
+  ck_assert (floe_call_get_incoming (b.call));
+
+  floe_call_answer (b.call);
+  ck_assert (sip_wait_int (call, "state", FLOE_CALL_ACTIVE, 20));
+  ck_assert (sip_wait_int (b.call, "state", FLOE_CALL_ACTIVE, 20));
+
+  /* Both sides agreed on the same thing. */
+  ck_assert_uint_eq (a.media_changes, 1);
+  ck_assert_uint_eq (b.media_changes, 1);
+  ck_assert_int_eq (a.last.codec.codec, FLOE_CODEC_OPUS);
+  ck_assert_int_eq (b.last.codec.codec, FLOE_CODEC_OPUS);
+  ck_assert (a.last.ice && b.last.ice);
+  ck_assert (a.last.rtcp_mux && b.last.rtcp_mux);
+  ck_assert_int_eq (a.last.telephone_event_pt, 101);
+  /* SDES: each side holds the other's key. */
+  ck_assert_ptr_nonnull (a.last.crypto);
+  ck_assert_str_eq (a.last.crypto, b.last.local_crypto);
+  ck_assert_str_eq (b.last.crypto, a.last.local_crypto);
+
+  /* Caller hangs up. */
+  floe_call_hangup (call);
+  ck_assert (sip_wait_int (b.call, "state", FLOE_CALL_ENDED, 20));
+  ck_assert (sip_wait_int (call, "state", FLOE_CALL_ENDED, 20));
+  ck_assert_int_eq (floe_call_get_end_reason (call), FLOE_CALL_END_HANGUP_LOCAL);
+  ck_assert_int_eq (floe_call_get_end_reason (b.call), FLOE_CALL_END_HANGUP_REMOTE);
+  ck_assert_ptr_nonnull (floe_call_get_end_message (b.call));
+  g_object_unref (call);
+
+  stop_account (alice);
+  stop_account (bob);
+  side_clear (&a);
+  side_clear (&b);
+}
+END_TEST
+
+START_TEST (cancel_busy_and_decline)
+{
+  FloeAccount *alice = sip_test_account ("alice", NULL, NULL, NULL);
+  FloeAccount *bob = sip_test_account ("bob", NULL, NULL, NULL);
+  Side b = { .ring = TRUE };
+  g_autoptr (GError) error = NULL;
+  FloeCall *call;
+
+  ck_assert (floe_account_start (alice, &error));
+  ck_assert (floe_account_start (bob, &error));
+  g_signal_connect (bob, "incoming-call", G_CALLBACK (on_incoming_call), &b);
+
+  /* The caller gives up while it rings. */
+  call = floe_account_new_call (alice, floe_account_get_contact (bob), &error);
+  floe_call_set_local_media (call, "127.0.0.1", 41000, 0, NULL);
+  floe_call_dial (call);
+  ck_assert (sip_wait_int (call, "state", FLOE_CALL_RINGING, 20));
+  floe_call_hangup (call);
+  ck_assert (sip_wait_int (b.call, "state", FLOE_CALL_ENDED, 20));
+  ck_assert_int_eq (floe_call_get_end_reason (b.call), FLOE_CALL_END_CANCELLED);
+  ck_assert (sip_wait_int (call, "state", FLOE_CALL_ENDED, 20));
+  ck_assert_int_eq (floe_call_get_end_reason (call), FLOE_CALL_END_HANGUP_LOCAL);
+  g_clear_object (&call);
+  g_clear_object (&b.call);
+
+  /* Busy. */
+  call = floe_account_new_call (alice, floe_account_get_contact (bob), &error);
+  floe_call_set_local_media (call, "127.0.0.1", 41000, 0, NULL);
+  floe_call_dial (call);
+  ck_assert (sip_wait (has_call, &b, 20));
+  floe_call_reject (b.call, TRUE);
+  ck_assert (sip_wait_int (call, "state", FLOE_CALL_ENDED, 20));
+  ck_assert_int_eq (floe_call_get_end_reason (call), FLOE_CALL_END_BUSY);
+  ck_assert (sip_wait_int (b.call, "state", FLOE_CALL_ENDED, 20));
+  ck_assert_int_eq (floe_call_get_end_reason (b.call), FLOE_CALL_END_REJECTED_LOCAL);
+  g_clear_object (&call);
+  g_clear_object (&b.call);
+
+  /* Declined. */
+  call = floe_account_new_call (alice, floe_account_get_contact (bob), &error);
+  floe_call_set_local_media (call, "127.0.0.1", 41000, 0, NULL);
+  floe_call_dial (call);
+  ck_assert (sip_wait (has_call, &b, 20));
+  floe_call_reject (b.call, FALSE);
+  ck_assert (sip_wait_int (call, "state", FLOE_CALL_ENDED, 20));
+  ck_assert_int_eq (floe_call_get_end_reason (call), FLOE_CALL_END_DECLINED);
+  g_clear_object (&call);
+  g_clear_object (&b.call);
+
+  /* Nobody of that name here. */
+  {
+    g_autofree char *carol = g_strdup (floe_account_get_contact (bob));
+    memcpy (strstr (carol, "bob"), "zed", 3);
+    call = floe_account_new_call (alice, carol, &error);
+    floe_call_set_local_media (call, "127.0.0.1", 41000, 0, NULL);
+    floe_call_dial (call);
+    ck_assert (sip_wait_int (call, "state", FLOE_CALL_ENDED, 20));
+    ck_assert_int_eq (floe_call_get_end_reason (call), FLOE_CALL_END_NOT_FOUND);
+    g_clear_object (&call);
+  }
+
+  stop_account (alice);
+  stop_account (bob);
+  side_clear (&b);
+}
+END_TEST
+
+/* Sends one datagram to the agent and returns the first line of its final reply. */
+static char *
+udp_exchange (guint port, const char *request)
+{
+  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) dst = g_inet_socket_address_new (lo, (guint16) port);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  char buf[2048];
+
+  ck_assert (g_socket_bind (s, any, FALSE, NULL));
+  ck_assert (g_socket_send_to (s, dst, request, strlen (request), NULL, NULL) > 0);
+  /* The agent answers from the main loop, which we run here. */
+  for (int i = 0; i < 2000; i++)
+    {
+      if (g_socket_condition_check (s, G_IO_IN))
+        {
+          gssize n = g_socket_receive (s, buf, sizeof buf - 1, NULL, NULL);
+          /* Provisional answers (100 Trying) come first; wait for the final one. */
+          buf[n > 0 ? n : 0] = 0;
+          if (n > 0 && !g_str_has_prefix (buf, "SIP/2.0 1"))
+            {
+              return g_strndup (buf, strcspn (buf, "\r\n"));
+            }
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return NULL;
+}
+
+static char *
+make_invite (guint port, guint local_port, const char *user, const char *content_type, const char *body)
+{
+  return g_strdup_printf ("INVITE sip:%s@127.0.0.1:%u SIP/2.0\r\n"
+                          "Via: SIP/2.0/UDP 127.0.0.1:%u;rport;branch=z9hG4bK-%08x\r\n"
+                          "Max-Forwards: 70\r\n"
+                          "From: <sip:mallory@127.0.0.1>;tag=m1\r\n"
+                          "To: <sip:%s@127.0.0.1>\r\n"
+                          "Call-ID: %08x@test\r\n"
+                          "CSeq: 1 INVITE\r\n"
+                          "Contact: <sip:mallory@127.0.0.1:%u>\r\n"
+                          "Content-Type: %s\r\n"
+                          "Content-Length: %zu\r\n\r\n%s",
+                          user, port, local_port, g_random_int (), user, g_random_int (), local_port,
+                          content_type, strlen (body), body);
+}
+
+START_TEST (bad_requests)
+{
+  FloeAccount *bob = sip_test_account ("bob", NULL, NULL, NULL);
+  Side b = { .ring = TRUE };
+  g_autoptr (GError) error = NULL;
+  guint port;
+  g_autofree char *r1 = NULL, *r2 = NULL, *r3 = NULL, *r4 = NULL;
+
+  ck_assert (floe_account_start (bob, &error));
+  g_signal_connect (bob, "incoming-call", G_CALLBACK (on_incoming_call), &b);
+  port = (guint) g_ascii_strtoull (strrchr (floe_account_get_contact (bob), ':') + 1, NULL, 10);
+
+  /* Not SIP at all: dropped without an answer, and the agent lives on. */
+  {
+    g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+    g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    g_autoptr (GSocketAddress) dst = g_inet_socket_address_new (lo, (guint16) port);
+    g_socket_send_to (s, dst, "\x01\x02garbage\r\n\r\n", 13, NULL, NULL);
+  }
+
+  /* An SDP body that is not SDP. */
+  {
+    g_autofree char *inv = make_invite (port, 1, "bob", "application/sdp", "this is no sdp\r\n");
+    /* rport in the Via sends the reply to the socket that asked. */
+    r1 = udp_exchange (port, inv);
+  }
+  ck_assert_ptr_nonnull (r1);
+  ck_assert_msg (g_str_has_prefix (r1, "SIP/2.0 400"), "got %s", r1);
+
+  /* Only codecs we lack. */
+  {
+    const char *g729 = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                       "m=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n";
+    g_autofree char *inv = make_invite (port, 1, "bob", "application/sdp", g729);
+    r2 = udp_exchange (port, inv);
+  }
+  ck_assert_ptr_nonnull (r2);
+  ck_assert_msg (g_str_has_prefix (r2, "SIP/2.0 488"), "got %s", r2);
+
+  /* Someone else's user name. */
+  {
+    g_autofree char *inv = make_invite (port, 1, "carol", "text/plain", "");
+    r3 = udp_exchange (port, inv);
+  }
+  ck_assert_ptr_nonnull (r3);
+  ck_assert_msg (g_str_has_prefix (r3, "SIP/2.0 404"), "got %s", r3);
+
+  /* A request missing mandatory headers. */
+  r4 = udp_exchange (port, "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bKx\r\n"
+                           "Content-Length: 0\r\n\r\n");
+  ck_assert_msg (r4 == NULL || g_str_has_prefix (r4, "SIP/2.0 400"), "got %s", r4);
+
+  /* None of it rang. */
+  ck_assert_ptr_null (b.call);
+  ck_assert_int_eq (floe_account_get_state (bob), FLOE_ACCOUNT_READY);
+
+  stop_account (bob);
+  side_clear (&b);
+}
+END_TEST
+
+static Suite *
+direct_suite (void)
+{
+  Suite *s = suite_create ("sip-direct");
+  TCase *tc = tcase_create ("direct");
+  tcase_set_timeout (tc, 120);
+  tcase_add_test (tc, direct_call);
+  tcase_add_test (tc, cancel_busy_and_decline);
+  tcase_add_test (tc, bad_requests);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+int
+main (void)
+{
+  SRunner *sr = srunner_create (direct_suite ());
+  srunner_run_all (sr, CK_NORMAL);
+  int failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
+  return failed ? 1 : 0;
+}
