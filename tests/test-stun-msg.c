@@ -9,6 +9,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "test-stun-vectors.h"
 
 static ice_addr
@@ -251,6 +254,44 @@ START_TEST (test_rfc8489_sha256_userhash)
   ck_assert_int_eq (ice_stun_writer_finish (&w), (int) len);
   ck_assert_mem_eq (out, v, len);
   free (v);
+}
+END_TEST
+
+START_TEST (test_sha256_truncated)
+{
+  /* RFC 8489 14.6 lets MESSAGE-INTEGRITY-SHA256 be truncated to 16..32
+   * bytes (multiples of 4).  Build one of 16 by hand: the header length
+   * covers the 16-byte attribute, the HMAC is computed independently. */
+  static const uint8_t zeros[32];
+  uint8_t buf[128];
+  ice_stun_writer w;
+  ice_stun_writer_init (&w, buf, sizeof buf, ICE_STUN_METHOD_BINDING,
+                        ICE_STUN_CLASS_REQUEST, NULL);
+  ice_stun_add_string (&w, ICE_STUN_ATTR_USERNAME, "user");
+  size_t off = w.len;
+  ck_assert_int_eq (ice_stun_add_bytes (&w,
+                                        ICE_STUN_ATTR_MESSAGE_INTEGRITY_SHA256,
+                                        zeros, 16),
+                    0);
+  int n = ice_stun_writer_finish (&w);
+  uint8_t mac[32];
+  unsigned maclen = 0;
+  ck_assert_ptr_nonnull (HMAC (EVP_sha256 (), "pw", 2, buf, off, mac,
+                               &maclen));
+  ck_assert_uint_eq (maclen, 32);
+  memcpy (buf + off + 4, mac, 16);
+  ice_stun_msg m;
+  ck_assert_int_eq (ice_stun_msg_parse (buf, (size_t) n, &m), 0);
+  ck_assert_int_eq (ice_stun_msg_check_integrity_sha256 (&m, "pw", 2), 0);
+  ck_assert_int_eq (ice_stun_msg_check_integrity_sha256 (&m, "pX", 2),
+                    -EACCES);
+
+  /* 12 bytes is below the minimum: malformed */
+  ice_stun_writer_init (&w, buf, sizeof buf, ICE_STUN_METHOD_BINDING,
+                        ICE_STUN_CLASS_REQUEST, NULL);
+  ice_stun_add_bytes (&w, ICE_STUN_ATTR_MESSAGE_INTEGRITY_SHA256, zeros, 12);
+  n = ice_stun_writer_finish (&w);
+  ck_assert_int_eq (ice_stun_msg_parse (buf, (size_t) n, &m), -EBADMSG);
 }
 END_TEST
 
@@ -913,6 +954,7 @@ stun_msg_suite (void)
   tcase_add_test (tc, test_rfc5769_ipv6_response);
   tcase_add_test (tc, test_rfc5769_long_term);
   tcase_add_test (tc, test_rfc8489_sha256_userhash);
+  tcase_add_test (tc, test_sha256_truncated);
   suite_add_tcase (s, tc);
   tc = tcase_create ("codec");
   tcase_add_test (tc, test_type_encoding);
