@@ -141,7 +141,7 @@ media_dtmf_sender_poll(media_dtmf_sender *s, uint32_t rtp_ts, media_dtmf_packet 
 {
 	switch (s->state) {
 	case SEND_PAUSE:
-		if (++s->count < PAUSE_PACKETS)
+		if (s->count++ < PAUSE_PACKETS) /* 60 ms of audio between digits */
 			return false;
 		s->state = SEND_IDLE;
 		/* fall through */
