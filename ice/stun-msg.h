@@ -154,7 +154,8 @@ bool ice_stun_is_message (const uint8_t *data, size_t len);
 /* Framing on stream transports: given at least the first 4 bytes of a STUN
  * message, the total length of the message (header included).  Returns
  * -EAGAIN if fewer than 4 bytes are available, -EBADMSG if the bytes cannot
- * start a STUN message (top two bits set, length not a multiple of 4). */
+ * start a STUN message (top two bits set, length not a multiple of 4, or a
+ * wrong magic cookie once 8 bytes are there). */
 int ice_stun_frame_length (const uint8_t *data, size_t len);
 
 /* ----------------------------------------------------------------- writing */
