@@ -71,7 +71,8 @@ int ice_stun_txns_cancel (ice_stun_txns *t, const ice_stun_txid *txid);
  *   -EBADMSG   not a valid STUN message, or not a response;
  *   -ENOENT    no outstanding transaction with that ID;
  *   -EACCES    the transaction has a key and integrity failed or is absent
- *              (see ice_stun_txn_event.authenticated for the exception).
+ *              (see ice_stun_txn_event.authenticated for the exception);
+ *   -ENOMEM    out of memory (not counted).
  * local/remote (may be NULL) are echoed in the event. */
 int ice_stun_txns_handle_packet (ice_stun_txns *t, uint64_t now_us,
                                  const ice_addr *local, const ice_addr *remote,
