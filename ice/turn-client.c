@@ -277,6 +277,18 @@ ice_turn_client_state (const ice_turn_client *c)
 }
 
 const ice_addr *
+ice_turn_client_server (const ice_turn_client *c)
+{
+  return &c->cfg.server;
+}
+
+ice_transport
+ice_turn_client_transport (const ice_turn_client *c)
+{
+  return c->cfg.transport;
+}
+
+const ice_addr *
 ice_turn_client_relayed (const ice_turn_client *c)
 {
   return &c->relayed;

@@ -189,6 +189,9 @@ bool ice_turn_client_poll_transmit (ice_turn_client *c,
 bool ice_turn_client_poll_event (ice_turn_client *c, ice_turn_event *out);
 
 ice_turn_state ice_turn_client_state (const ice_turn_client *c);
+/* The server and transport from the config. */
+const ice_addr *ice_turn_client_server (const ice_turn_client *c);
+ice_transport ice_turn_client_transport (const ice_turn_client *c);
 /* Valid once ALLOCATED. */
 const ice_addr *ice_turn_client_relayed (const ice_turn_client *c);
 const ice_addr *ice_turn_client_mapped (const ice_turn_client *c);
