@@ -10,6 +10,12 @@
 /* Transit times remembered for the jitter measurement: about two seconds
  * of 20 ms packets, so the target falls back that long after jitter calms. */
 #define WINDOW 100
+/* The top 1/OUTLIER_SHARE of transit times is ignored, so a rare straggler
+ * (counted late) does not hold the delay up for the whole window. */
+#define OUTLIER_SHARE 20
+/* After an underrun, up to this many missing frames are still reported
+ * one by one as LOST; a longer outage restarts at the oldest packet. */
+#define MAX_GAP_CONCEALED 3
 
 typedef struct
 {
@@ -162,6 +168,13 @@ remove_head (media_jb *jb)
   jb->count--;
 }
 
+static int
+cmp_i64 (const void *a, const void *b)
+{
+  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+  return (x > y) - (x < y);
+}
+
 static void
 measure (media_jb *jb, uint64_t now_us, int64_t ext_ts)
 {
@@ -169,14 +182,11 @@ measure (media_jb *jb, uint64_t now_us, int64_t ext_ts)
   jb->win_pos = (jb->win_pos + 1) % WINDOW;
   if (jb->win_n < WINDOW)
     jb->win_n++;
-  int64_t lo = jb->transit[0], hi = jb->transit[0];
-  for (size_t i = 1; i < jb->win_n; i++)
-    {
-      if (jb->transit[i] < lo)
-        lo = jb->transit[i];
-      if (jb->transit[i] > hi)
-        hi = jb->transit[i];
-    }
+  int64_t sorted[WINDOW];
+  memcpy (sorted, jb->transit, jb->win_n * sizeof *sorted);
+  qsort (sorted, jb->win_n, sizeof *sorted, cmp_i64);
+  int64_t lo = sorted[0];
+  int64_t hi = sorted[jb->win_n - 1 - jb->win_n / OUTLIER_SHARE];
   jb->spread_us = clamp_u32 ((uint64_t) (hi - lo), 0, UINT32_MAX);
   /* One frame on top: playout happens on frame boundaries. */
   jb->target_us = clamp_u32 ((uint64_t) jb->spread_us + jb->frame_us,
@@ -317,28 +327,38 @@ media_jb_get (media_jb *jb, uint64_t now_us, media_jb_frame *out)
           return;
         }
       jb->playing = true;
-      jb->next_ts = oldest->ext_ts;
-      advance_last (jb, oldest->ext_seq - 1, false);
+      int64_t missing = jb->have_last ? oldest->ext_seq - jb->last_seq - 1 : 0;
+      if (missing <= 0 || missing > MAX_GAP_CONCEALED)
+        {
+          /* A first start, a new talkspurt, or an outage too long to
+           * conceal frame by frame: play from the oldest packet. */
+          jb->next_ts = oldest->ext_ts;
+          advance_last (jb, oldest->ext_seq - 1, false);
+        }
+      /* else: the underrun was a loss; keeping the playout point reports
+       * the missing frames as LOST, so FEC can recover them. */
     }
   else if (queued_us (jb, jb->next_ts) > jb->target_us + jb->frame_us)
     {
-      /* Too much queued: let one frame's time go unheard. Cheapest first:
-       * a frame that is missing anyway, or silence (DTX), else the head. */
+      /* Too much queued: let one frame's time go unheard, silence (DTX)
+       * if there is some, else the head frame. A missing frame is never
+       * skipped here: it still comes out as LOST, for FEC and the stats. */
       const slot *head = &jb->slots[0];
-      if (head->ext_seq > jb->last_seq + 1)
-        advance_last (jb, jb->last_seq + 1, false);
-      else if (head->ext_ts - jb->next_ts < jb->frame)
+      if (head->ext_seq == jb->last_seq + 1)
         {
-          advance_last (jb, head->ext_seq, true);
-          jb->next_ts = head->ext_ts;
-          remove_head (jb);
-        }
-      jb->next_ts += jb->frame;
-      jb->stats.discarded++;
-      if (jb->count == 0)
-        {
-          emit (jb, out, MEDIA_JB_EMPTY);
-          return;
+          if (head->ext_ts - jb->next_ts < jb->frame)
+            {
+              advance_last (jb, head->ext_seq, true);
+              jb->next_ts = head->ext_ts;
+              remove_head (jb);
+            }
+          jb->next_ts += jb->frame;
+          jb->stats.discarded++;
+          if (jb->count == 0)
+            {
+              emit (jb, out, MEDIA_JB_EMPTY);
+              return;
+            }
         }
     }
 

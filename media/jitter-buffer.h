@@ -4,9 +4,10 @@
  * unchanged on a virtual clock in tests. No threads, no locks: the media
  * thread owns it.
  *
- * The target delay follows measured jitter: the spread of transit times
- * (arrival minus media time) over a recent window, plus one frame, clamped
- * to [min_delay_ms, max_delay_ms]. Playout starts (or restarts after an
+ * The target delay follows measured jitter: the spread from the lowest to
+ * the 95th percentile transit time (arrival minus media time) over the
+ * last 100 packets, plus one frame, clamped to [min_delay_ms,
+ * max_delay_ms]. Playout starts (or restarts after an
  * underrun or a DTX pause) once the oldest packet has waited the target or
  * that much audio is queued; frames are dropped one at a time while more
  * than target + one frame is queued. */
