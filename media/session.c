@@ -414,6 +414,7 @@ play_frame(media_session *s, uint64_t now_us)
 	int16_t pcm[MEDIA_FRAME_SAMPLES];
 	media_jb_frame f;
 	bool played = false, concealed = false, fec = false;
+	bool underrun = false;
 	media_jb_get(s->jb, now_us, &f);
 	switch (f.kind) {
 	case MEDIA_JB_FRAME:
@@ -435,6 +436,7 @@ play_frame(media_session *s, uint64_t now_us)
 		if (s->playing && s->empty_run < MAX_EMPTY_CONCEAL &&
 		    media_codec_conceal(s->codec, NULL, 0, pcm, NULL) == MEDIA_FRAME_SAMPLES) {
 			s->empty_run++;
+			underrun = true;
 			break;
 		}
 		memset(pcm, 0, sizeof pcm);
@@ -449,7 +451,7 @@ play_frame(media_session *s, uint64_t now_us)
 		s->playing = true;
 	pthread_mutex_lock(&s->lock);
 	s->st.frames_played += played;
-	s->st.concealed_frames += concealed;
+	s->st.concealed_frames += concealed || underrun;
 	s->st.fec_frames += concealed && fec;
 	if (first)
 		s->st.first_audio_rx_ms = (int64_t)(now_us - s->start_us) / 1000;
@@ -616,10 +618,15 @@ media_session_new(const media_session_config *cfg, int *err)
 	s->dtmf_rx = media_dtmf_receiver_new();
 	if (s->dtmf_pt >= 0)
 		s->dtmf_tx = media_dtmf_sender_new(s->frame_ticks);
+	/* Opus FEC rebuilds a lost frame from the packet after it, so that
+	 * packet must be at hand when the lost one is due: hold two frames. */
+	uint32_t min_delay = cfg->jb_min_delay_ms;
+	if (!min_delay && cfg->codec == MEDIA_CODEC_OPUS)
+		min_delay = 2 * MEDIA_FRAME_MS;
 	media_jb_config jc = {
 		.clock_rate = s->clock_rate,
 		.frame_samples = s->frame_ticks,
-		.min_delay_ms = cfg->jb_min_delay_ms,
+		.min_delay_ms = min_delay,
 		.max_delay_ms = cfg->jb_max_delay_ms,
 	};
 	s->jb = media_jb_new(&jc);

@@ -63,8 +63,9 @@ typedef struct {
 	media_session_event_fn on_event; /* may be NULL */
 	void *event_user;
 	const char *cname;          /* RTCP SDES CNAME; NULL: a random one */
-	uint32_t jb_min_delay_ms;   /* 0 = jitter buffer defaults */
-	uint32_t jb_max_delay_ms;
+	uint32_t jb_min_delay_ms;   /* 0 = 40 for Opus (FEC needs the next
+	                               packet at hand), one frame for G.711 */
+	uint32_t jb_max_delay_ms;   /* 0 = the jitter buffer's default (500) */
 	uint32_t rtcp_interval_ms;  /* 0 = 1000 */
 } media_session_config;
 
@@ -83,7 +84,9 @@ typedef struct {
 	uint32_t jb_delay_ms;       /* audio queued in the jitter buffer now */
 	uint32_t jb_target_ms;
 	uint64_t frames_played;     /* decoded from a received packet */
-	uint64_t concealed_frames;  /* made up for lost packets (FEC or PLC) */
+	uint64_t concealed_frames;  /* made up (FEC or PLC) for lost packets and
+	                               for underruns (which include the first
+	                               frames of each DTX pause) */
 	uint64_t fec_frames;        /* of those, recovered from in-band FEC */
 	uint64_t late_packets;      /* arrived after their play-out time */
 	double mos;                 /* E-model estimate (media/quality.h) */

@@ -124,11 +124,12 @@ typedef struct {
 	int loud;        /* blocks with signal */
 	int span;        /* first to last loud block */
 	int present;     /* blocks in the span where the tone is found */
+	int holes;       /* blocks inside the span, edges aside, without it */
 	int foreign;     /* blocks where the other end's tone shows */
 } analysis;
 
 static analysis
-analyse(const char *path, double freq, double other)
+analyse(const char *path, double freq, double other, bool verbose)
 {
 	analysis a = { 0 };
 	SF_INFO info = { 0 };
@@ -157,7 +158,19 @@ analyse(const char *path, double freq, double other)
 	if (first >= 0) {
 		a.span = last - first + 1;
 		for (int b = first; b <= last; b++)
-			a.present += media_tone_present(pcm + b * N, N, 48000, freq, 0.5, 300, NULL);
+		{
+			double r;
+			bool ok = media_tone_present(pcm + b * N, N, 48000, freq, 0.5, 300, &r);
+			a.present += ok;
+			/* The first block holds the codecs' start-up, the last two
+			 * the fade after the file ended. */
+			if (!ok && b > first && b < last - 1) {
+				a.holes++;
+				if (verbose)
+					fprintf(stderr, "%s: no %.0f Hz in block %d of %d (ratio %.2f)\n",
+					        path, freq, b - first, last - first + 1, r);
+			}
+		}
 	}
 	free(pcm);
 	return a;
@@ -307,8 +320,8 @@ run_call(const call_params *p, call_result *res)
 	close(fd[0]);
 	close(fd[1]);
 
-	res->at_b = analyse(rec_b, TONE_A, TONE_B);
-	res->at_a = analyse(rec_a, TONE_B, TONE_A);
+	res->at_b = analyse(rec_b, TONE_A, TONE_B, true);
+	res->at_a = analyse(rec_a, TONE_B, TONE_A, false);
 	memcpy(res->digits_at_a, log_a.digits, sizeof log_a.digits);
 	res->first_audio_a = log_a.first_audio;
 	res->first_audio_b = log_b.first_audio;
@@ -327,7 +340,10 @@ static void
 assert_tone_through(const analysis *an, int min_blocks)
 {
 	ck_assert_msg(an->span >= min_blocks, "only %d blocks of signal", an->span);
-	ck_assert_msg(an->present * 10 >= an->span * 9, "tone in only %d of %d blocks",
+	/* Every lost packet is a block without the tone unless FEC or PLC
+	 * fills it in: at 10% loss, about five of them. One hole is allowed
+	 * for a scheduling hiccup of a loaded machine. */
+	ck_assert_msg(an->holes <= 1, "tone missing in %d blocks (in %d of %d)", an->holes,
 	              an->present, an->span);
 	ck_assert_int_eq(an->foreign, 0);
 }
@@ -363,6 +379,7 @@ START_TEST(test_call_clean)
 	run_call(&p, &r);
 	assert_common(&r);
 	ck_assert_int_eq(r.b.packets_lost, 0);
+	ck_assert_int_eq(r.at_b.holes, 0);
 	ck_assert(r.b.mos > 4.0);
 	/* A's BYE reached B: a session stops with one. */
 	ck_assert(r.b.remote_bye);
@@ -391,7 +408,8 @@ START_TEST(test_call_opus_loss)
 	assert_common(&r);
 	ck_assert_int_ge(r.b.packets_lost, 3);
 	ck_assert_uint_ge(r.b.concealed_frames, 3);
-	ck_assert_uint_ge(r.b.fec_frames, 1);
+	/* Each lost RTP packet but a final one comes back through FEC. */
+	ck_assert_int_ge((int64_t)r.b.fec_frames + 1, r.b.packets_lost);
 	ck_assert(r.a.remote_loss_percent > 0);
 	ck_assert(r.b.loss_percent > 3 && r.b.loss_percent < 20);
 }
