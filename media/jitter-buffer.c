@@ -58,6 +58,8 @@ struct media_jb
   size_t win_n, win_pos;
   uint32_t spread_us;
   uint32_t target_us;
+  int64_t min_transit;       /* fastest transit in the window */
+  uint32_t delay_us;         /* playout delay at the last pull */
 
   media_jb_stats stats;
 };
@@ -138,6 +140,8 @@ media_jb_reset (media_jb *jb)
   jb->win_n = 0;
   jb->win_pos = 0;
   jb->spread_us = 0;
+  jb->min_transit = 0;
+  jb->delay_us = 0;
   jb->target_us = clamp_u32 (jb->frame_us, jb->min_us, jb->max_us);
 }
 
@@ -187,6 +191,7 @@ measure (media_jb *jb, uint64_t now_us, int64_t ext_ts)
   qsort (sorted, jb->win_n, sizeof *sorted, cmp_i64);
   int64_t lo = sorted[0];
   int64_t hi = sorted[jb->win_n - 1 - jb->win_n / OUTLIER_SHARE];
+  jb->min_transit = lo;
   jb->spread_us = clamp_u32 ((uint64_t) (hi - lo), 0, UINT32_MAX);
   /* One frame on top: playout happens on frame boundaries. */
   jb->target_us = clamp_u32 ((uint64_t) jb->spread_us + jb->frame_us,
@@ -273,32 +278,37 @@ media_jb_put (media_jb *jb, uint64_t now_us, uint16_t seq, uint32_t timestamp,
   return MEDIA_JB_PUT_OK;
 }
 
-static int64_t
-newest_ts (const media_jb *jb)
-{
-  int64_t hi = jb->slots[0].ext_ts;
-  for (size_t i = 1; i < jb->count; i++)
-    if (jb->slots[i].ext_ts > hi)
-      hi = jb->slots[i].ext_ts;
-  return hi;
-}
-
-/* Audio queued from ts on, in microseconds. */
-static uint32_t
-queued_us (const media_jb *jb, int64_t from_ts)
-{
-  if (jb->count == 0)
-    return 0;
-  int64_t span = newest_ts (jb) + jb->frame - from_ts;
-  return span <= 0 ? 0 : clamp_u32 ((uint64_t) ts_to_us (jb, span), 0,
-                                    UINT32_MAX);
-}
-
 static void
 emit (media_jb *jb, media_jb_frame *out, media_jb_kind kind)
 {
   memset (out, 0, sizeof *out);
   out->kind = kind;
+}
+
+/* How long the frame at ts has been held beyond the fastest transit seen:
+ * the delay the buffer adds to it, if it were played at now_us. */
+static int64_t
+playout_delay_us (const media_jb *jb, uint64_t now_us, int64_t ts)
+{
+  return (int64_t) now_us - (ts_to_us (jb, ts) + jb->min_transit);
+}
+
+static void
+play_head (media_jb *jb, media_jb_frame *out)
+{
+  const slot *head = &jb->slots[0];
+  emit (jb, out, MEDIA_JB_FRAME);
+  out->seq = (uint16_t) head->ext_seq;
+  out->timestamp = (uint32_t) head->ext_ts;
+  out->marker = head->marker;
+  if (head->len)
+    memcpy (jb->out_buf, head->data, head->len);
+  out->payload = jb->out_buf;
+  out->payload_len = head->len;
+  advance_last (jb, head->ext_seq, true);
+  jb->next_ts = head->ext_ts + jb->frame;
+  remove_head (jb);
+  jb->stats.played++;
 }
 
 void
@@ -311,6 +321,7 @@ media_jb_get (media_jb *jb, uint64_t now_us, media_jb_frame *out)
           jb->stats.underruns++;
           jb->playing = false;
         }
+      jb->delay_us = 0;
       emit (jb, out, MEDIA_JB_EMPTY);
       return;
     }
@@ -318,10 +329,7 @@ media_jb_get (media_jb *jb, uint64_t now_us, media_jb_frame *out)
   if (!jb->playing)
     {
       const slot *oldest = &jb->slots[0];
-      uint64_t waited = now_us >= oldest->arrival_us
-                          ? now_us - oldest->arrival_us : 0;
-      if (waited < jb->target_us
-          && queued_us (jb, oldest->ext_ts) < jb->target_us)
+      if (playout_delay_us (jb, now_us, oldest->ext_ts) < jb->target_us)
         {
           emit (jb, out, MEDIA_JB_EMPTY);
           return;
@@ -338,15 +346,29 @@ media_jb_get (media_jb *jb, uint64_t now_us, media_jb_frame *out)
       /* else: the underrun was a loss; keeping the playout point reports
        * the missing frames as LOST, so FEC can recover them. */
     }
-  else if (queued_us (jb, jb->next_ts) > jb->target_us + jb->frame_us)
+  else
     {
-      /* Too much queued: let one frame's time go unheard, silence (DTX)
-       * if there is some, else the head frame. A missing frame is never
-       * skipped here: it still comes out as LOST, for FEC and the stats. */
+      int64_t delay = playout_delay_us (jb, now_us, jb->next_ts);
       const slot *head = &jb->slots[0];
-      if (head->ext_seq == jb->last_seq + 1)
+      bool head_due = head->ext_seq == jb->last_seq + 1
+                      && head->ext_ts - jb->next_ts < jb->frame;
+      if (delay + jb->frame_us / 2 < jb->target_us && head_due)
         {
-          if (head->ext_ts - jb->next_ts < jb->frame)
+          /* Below target: hold the frame one period (the caller conceals),
+           * which raises the delay by a frame. */
+          jb->stats.stretched++;
+          jb->delay_us = (uint32_t) (delay > 0 ? delay : 0);
+          emit (jb, out, MEDIA_JB_EMPTY);
+          return;
+        }
+      if (delay > (int64_t) jb->target_us + jb->frame_us
+          && head->ext_seq == jb->last_seq + 1)
+        {
+          /* Above target: let one frame's time go unheard, silence (DTX)
+           * if there is some, else the head frame. A missing frame is
+           * never skipped here: it still comes out as LOST, for FEC and
+           * the stats. */
+          if (head_due)
             {
               advance_last (jb, head->ext_seq, true);
               jb->next_ts = head->ext_ts;
@@ -356,28 +378,22 @@ media_jb_get (media_jb *jb, uint64_t now_us, media_jb_frame *out)
           jb->stats.discarded++;
           if (jb->count == 0)
             {
+              jb->delay_us = 0;
               emit (jb, out, MEDIA_JB_EMPTY);
               return;
             }
         }
     }
 
+  int64_t delay = playout_delay_us (jb, now_us, jb->next_ts);
+  jb->delay_us = (uint32_t) (delay > 0 ? (delay > UINT32_MAX ? UINT32_MAX
+                                                            : delay)
+                                       : 0);
   const slot *head = &jb->slots[0];
   if (head->ext_ts - jb->next_ts < jb->frame)
     {
       /* Due (or overdue after a start): play it. */
-      emit (jb, out, MEDIA_JB_FRAME);
-      out->seq = (uint16_t) head->ext_seq;
-      out->timestamp = (uint32_t) head->ext_ts;
-      out->marker = head->marker;
-      if (head->len)
-        memcpy (jb->out_buf, head->data, head->len);
-      out->payload = jb->out_buf;
-      out->payload_len = head->len;
-      advance_last (jb, head->ext_seq, true);
-      jb->next_ts = head->ext_ts + jb->frame;
-      remove_head (jb);
-      jb->stats.played++;
+      play_head (jb, out);
       return;
     }
 
@@ -410,10 +426,7 @@ media_jb_get (media_jb *jb, uint64_t now_us, media_jb_frame *out)
 uint32_t
 media_jb_delay_ms (const media_jb *jb)
 {
-  if (jb->count == 0)
-    return 0;
-  return queued_us (jb, jb->playing ? jb->next_ts : jb->slots[0].ext_ts)
-         / 1000u;
+  return jb->playing ? jb->delay_us / 1000u : 0;
 }
 
 void

@@ -7,10 +7,12 @@
  * The target delay follows measured jitter: the spread from the lowest to
  * the 95th percentile transit time (arrival minus media time) over the
  * last 100 packets, plus one frame, clamped to [min_delay_ms,
- * max_delay_ms]. Playout starts (or restarts after an
- * underrun or a DTX pause) once the oldest packet has waited the target or
- * that much audio is queued; frames are dropped one at a time while more
- * than target + one frame is queued. */
+ * max_delay_ms]. The playout delay (how long the frame being played was
+ * held beyond the fastest transit) is steered toward it: playout starts,
+ * or restarts after an underrun or a DTX pause, once the oldest packet has
+ * been held the target; below target by half a frame a frame is held one
+ * period (EMPTY, the caller conceals); above target by a frame one frame
+ * (or a frame of DTX silence) is dropped. */
 #pragma once
 
 #include <stdbool.h>
@@ -70,8 +72,9 @@ typedef struct
   uint64_t lost;             /* LOST results */
   uint64_t underruns;        /* EMPTY while playing was under way */
   uint64_t discarded;        /* frames dropped to shrink the delay */
+  uint64_t stretched;        /* EMPTY given to grow the delay */
   uint32_t target_delay_ms;
-  uint32_t current_delay_ms; /* audio queued ahead of the playout point */
+  uint32_t current_delay_ms; /* playout delay at the last pull; 0 when idle */
   uint32_t jitter_ms;        /* the measured transit spread */
 } media_jb_stats;
 
