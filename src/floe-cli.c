@@ -8,6 +8,7 @@
 
 #include "floe-cli-options.h"
 #include "floe-cli.h"
+#include "floe-headless.h"
 #include "floe-version.h"
 
 int
@@ -34,6 +35,5 @@ floe_cli_main (int argc, char **argv)
       return FLOE_EXIT_OK;
     }
 
-  g_printerr (_("floe: the headless call runner is not built yet; this build can only check its options.\n"));
-  return FLOE_EXIT_USAGE;
+  return floe_headless_run (options);
 }

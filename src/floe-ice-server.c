@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Splits "host", "host:port", "[v6]" or "[v6]:port". */
-static gboolean
-split_host_port (const char *text, char **host, guint16 *port, GError **error)
+gboolean
+floe_host_port_parse (const char *text, char **host, guint16 *port, GError **error)
 {
   const char *port_text = NULL;
 
@@ -103,7 +102,7 @@ floe_ice_server_parse (const char *text, FloeIceServerKind default_kind, GError 
   if (query != NULL)
     *query++ = '\0';
   server->port = server->transport == FLOE_ICE_SERVER_TLS ? 5349 : 3478;
-  if (!split_host_port (rest, &server->host, &server->port, error))
+  if (!floe_host_port_parse (rest, &server->host, &server->port, error))
     return NULL;
   if (!parse_query (server, query, text, error))
     return NULL;

@@ -38,6 +38,10 @@ FloeIceServer *floe_ice_server_parse (const char *text,
                                       FloeIceServerKind default_kind,
                                       GError **error);
 
+/* Splits "host", "host:port", "[v6]" or "[v6]:port"; *port is left alone
+ * when the text has none. */
+gboolean floe_host_port_parse (const char *text, char **host, guint16 *port, GError **error);
+
 void floe_ice_server_free (FloeIceServer *server);
 
 /* "turn:turn.example.org:3478?transport=tcp": the URI without credentials,

@@ -1,0 +1,46 @@
+/* FloeCallMedia: what carries one FloeCall's audio — its ICE transport and
+ * its media session. It gathers candidates and gives them to the call's
+ * offer or answer, starts the checks when the peer's description arrives,
+ * and runs the media session over whichever pair ICE selects (or straight to
+ * the peer's address when the peer has no ICE). */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "floe-call.h"
+#include "ice/agent.h"
+#include "media/device.h"
+#include "media/session.h"
+
+G_BEGIN_DECLS
+
+#define FLOE_TYPE_CALL_MEDIA (floe_call_media_get_type ())
+G_DECLARE_FINAL_TYPE (FloeCallMedia, floe_call_media, FLOE, CALL_MEDIA, GObject)
+
+typedef struct
+{
+  GPtrArray *ice_servers;   /* FloeIceServer* */
+  const char *iface_filter; /* NULL: every interface */
+  /* Devices stay the caller's and must outlive the call; NULL: silence/discard. */
+  media_device *source;
+  media_device *sink;
+} FloeCallMediaConfig;
+
+/* Signals (main thread):
+ *   "ready"            candidates gathered and given to the call: dial or answer now
+ *   "candidate"        (gpointer const ice_cand *) a local candidate
+ *   "pair-selected"    (gpointer const ice_pair_info *) the pair audio takes now
+ *   "ice-failed"       (const char *sentence)
+ *   "first-audio"      the first frame from the peer was played
+ *   "dtmf-received"    (guint digit) an RFC 4733 event from the peer */
+
+FloeCallMedia *floe_call_media_new (FloeCall *call, const FloeCallMediaConfig *config, GError **error);
+
+gboolean floe_call_media_get_pair (FloeCallMedia *self, ice_pair_info *out);
+/* FALSE before the media session exists. */
+gboolean floe_call_media_get_stats (FloeCallMedia *self, media_session_stats *out);
+/* FALSE when the peer does not do ICE (plain RTP to its address). */
+gboolean floe_call_media_uses_ice (FloeCallMedia *self);
+gboolean floe_call_media_uses_srtp (FloeCallMedia *self);
+
+G_END_DECLS
