@@ -44,6 +44,7 @@ struct media_session {
 	uint32_t rtcp_interval_us;
 	char cname[64];
 	media_device *source, *sink;
+	media_device *record_tx, *record_rx; /* NULL: not recording */
 	media_device *own_source, *own_sink; /* the null devices we made */
 	media_session_event_fn on_event;
 	void *event_user;
@@ -375,6 +376,8 @@ send_frame(media_session *s)
 		if (first)
 			emit(s, MEDIA_SESSION_EVENT_SOURCE_END, 0);
 	}
+	if (s->record_tx)
+		media_device_write(s->record_tx, pcm);
 	uint32_t ts = s->frame_index++ * s->frame_ticks;
 
 	media_dtmf_packet dp;
@@ -445,6 +448,8 @@ play_frame(media_session *s, uint64_t now_us)
 	if (f.kind != MEDIA_JB_EMPTY)
 		s->empty_run = 0;
 	media_device_write(s->sink, pcm);
+	if (s->record_rx)
+		media_device_write(s->record_rx, pcm);
 
 	bool first = played && !s->playing;
 	if (played)
@@ -567,6 +572,10 @@ config_ok(const media_session_config *c)
 		return false;
 	if (c->sink && media_device_direction(c->sink) != MEDIA_DEVICE_SINK)
 		return false;
+	if (c->record_tx && media_device_direction(c->record_tx) != MEDIA_DEVICE_SINK)
+		return false;
+	if (c->record_rx && media_device_direction(c->record_rx) != MEDIA_DEVICE_SINK)
+		return false;
 	if (c->cname && strlen(c->cname) > 63)
 		return false;
 	return true;
@@ -614,6 +623,8 @@ media_session_new(const media_session_config *cfg, int *err)
 	s->source = cfg->source ? cfg->source
 	                        : (s->own_source = media_device_null_new(MEDIA_DEVICE_SOURCE));
 	s->sink = cfg->sink ? cfg->sink : (s->own_sink = media_device_null_new(MEDIA_DEVICE_SINK));
+	s->record_tx = cfg->record_tx;
+	s->record_rx = cfg->record_rx;
 	s->rtp_tx = media_rtp_sender_new(s->clock_rate);
 	s->dtmf_rx = media_dtmf_receiver_new();
 	if (s->dtmf_pt >= 0)
@@ -665,6 +676,16 @@ fail:
 	return NULL;
 }
 
+/* The devices in the order they start; NULL entries are skipped. */
+static void
+devices(media_session *s, media_device *out[4])
+{
+	out[0] = s->source;
+	out[1] = s->sink;
+	out[2] = s->record_tx;
+	out[3] = s->record_rx;
+}
+
 int
 media_session_start(media_session *s)
 {
@@ -672,24 +693,26 @@ media_session_start(media_session *s)
 		return -EINVAL;
 	if (s->thread_started)
 		return -EALREADY;
-	int r = media_device_start(s->source);
-	if (r < 0)
-		return r;
-	r = media_device_start(s->sink);
-	if (r < 0) {
-		media_device_stop(s->source);
-		return r;
+	media_device *dev[4];
+	devices(s, dev);
+	int r = 0, started = 0;
+	for (; started < 4; started++) {
+		if (dev[started] && (r = media_device_start(dev[started])) < 0)
+			break;
 	}
-	s->start_us = clock_us(CLOCK_MONOTONIC);
-	s->running = true;
-	if (pthread_create(&s->thread, NULL, media_thread, s) != 0) {
+	if (r == 0) {
+		s->start_us = clock_us(CLOCK_MONOTONIC);
+		s->running = true;
+		if (pthread_create(&s->thread, NULL, media_thread, s) == 0) {
+			s->thread_started = true;
+			return 0;
+		}
 		s->running = false;
-		media_device_stop(s->sink);
-		media_device_stop(s->source);
-		return -EIO;
+		r = -EIO;
 	}
-	s->thread_started = true;
-	return 0;
+	while (started-- > 0)
+		media_device_stop(dev[started]);
+	return r;
 }
 
 void
@@ -703,8 +726,10 @@ media_session_stop(media_session *s)
 	pthread_mutex_unlock(&s->lock);
 	pthread_join(s->thread, NULL);
 	s->thread_started = false;
-	media_device_stop(s->source);
-	media_device_stop(s->sink);
+	media_device *dev[4];
+	devices(s, dev);
+	for (int i = 0; i < 4; i++)
+		media_device_stop(dev[i]);
 }
 
 void

@@ -41,8 +41,8 @@ typedef struct {
 	char digit;
 } media_session_event;
 
-/* Called on the media thread: must not block; hand over to your own
- * thread (e.g. g_idle_add) for anything more. */
+/* Called on the media thread: must not block, nor stop or free the
+ * session; hand over to your own thread (e.g. g_idle_add) for more. */
 typedef void (*media_session_event_fn)(void *user, const media_session_event *ev);
 
 typedef struct {
@@ -58,6 +58,10 @@ typedef struct {
 	 * session starts and stops them. Either may be NULL (null device). */
 	media_device *source;
 	media_device *sink;
+	/* Optional recorders (e.g. file sinks) of each direction: what we
+	 * send, as the source gave it, and what we play, as the sink got it. */
+	media_device *record_tx;
+	media_device *record_rx;
 	media_session_send_fn send;
 	void *send_user;
 	media_session_event_fn on_event; /* may be NULL */
@@ -89,7 +93,9 @@ typedef struct {
 	                               frames of each DTX pause) */
 	uint64_t fec_frames;        /* of those, recovered from in-band FEC */
 	uint64_t late_packets;      /* arrived after their play-out time */
-	double mos;                 /* E-model estimate (media/quality.h) */
+	double mos;                 /* E-model estimate (media/quality.h) with
+	                               delay = rtt/2 + jb_delay + 25 ms (framing,
+	                               look-ahead) and loss = loss_percent */
 	int64_t first_audio_tx_ms;  /* start -> first audio packet sent; -1 none */
 	int64_t first_audio_rx_ms;  /* start -> first received frame played */
 	uint64_t srtp_auth_failures, srtp_replays;

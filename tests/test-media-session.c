@@ -29,6 +29,7 @@
 
 typedef struct {
 	int fd;
+	struct sockaddr_in peer; /* where this end sends */
 	media_session *rx; /* the session datagrams on fd are for */
 	pthread_t thread;
 	atomic_bool stop;
@@ -43,6 +44,13 @@ typedef struct {
 /* -------------------------------------------------------------- the path */
 
 static int
+out(endpoint *e, const uint8_t *data, size_t len)
+{
+	ssize_t n = sendto(e->fd, data, len, 0, (const struct sockaddr *)&e->peer, sizeof e->peer);
+	return n == (ssize_t)len ? 0 : -errno;
+}
+
+static int
 send_cb(void *user, const uint8_t *data, size_t len)
 {
 	endpoint *e = user;
@@ -50,21 +58,20 @@ send_cb(void *user, const uint8_t *data, size_t len)
 	if (e->drop_every && n % e->drop_every == e->drop_every / 2)
 		return 0; /* lost on the way */
 	if (e->tamper && len <= sizeof e->replay) {
-		if (n == 20) { /* keep one to replay later */
+		if (n == 5) { /* keep one to replay later */
 			memcpy(e->replay, data, len);
 			e->replay_len = len;
 		}
-		if (n == 30) { /* a copy with one payload bit flipped */
+		if (n == 10) { /* a copy with one payload bit flipped */
 			uint8_t bad[2048];
 			memcpy(bad, data, len);
 			bad[len / 2] ^= 0x10;
-			ck_assert_int_eq(send(e->fd, bad, len, 0), (ssize_t)len);
+			ck_assert_int_eq(out(e, bad, len), 0);
 		}
-		if (n == 40 && e->replay_len)
-			ck_assert_int_eq(send(e->fd, e->replay, e->replay_len, 0),
-			                 (ssize_t)e->replay_len);
+		if (n == 15 && e->replay_len)
+			ck_assert_int_eq(out(e, e->replay, e->replay_len), 0);
 	}
-	return send(e->fd, data, len, 0) == (ssize_t)len ? 0 : -errno;
+	return out(e, data, len);
 }
 
 static void *
@@ -83,22 +90,19 @@ recv_thread(void *arg)
 	return NULL;
 }
 
-static void
-socket_pair(int fd[2])
+/* A UDP socket on 127.0.0.1, a free port; *addr gets its address. */
+static int
+udp_socket(struct sockaddr_in *addr)
 {
-	struct sockaddr_in a[2];
-	for (int i = 0; i < 2; i++) {
-		fd[i] = socket(AF_INET, SOCK_DGRAM, 0);
-		ck_assert_int_ge(fd[i], 0);
-		memset(&a[i], 0, sizeof a[i]);
-		a[i].sin_family = AF_INET;
-		a[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		ck_assert_int_eq(bind(fd[i], (struct sockaddr *)&a[i], sizeof a[i]), 0);
-		socklen_t len = sizeof a[i];
-		ck_assert_int_eq(getsockname(fd[i], (struct sockaddr *)&a[i], &len), 0);
-	}
-	for (int i = 0; i < 2; i++)
-		ck_assert_int_eq(connect(fd[i], (struct sockaddr *)&a[1 - i], sizeof a[i]), 0);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(addr, 0, sizeof *addr);
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)addr, sizeof *addr), 0);
+	socklen_t len = sizeof *addr;
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)addr, &len), 0);
+	return fd;
 }
 
 /* ----------------------------------------------------------------- files */
@@ -203,13 +207,15 @@ typedef struct {
 	media_srtp_suite suite;
 	unsigned drop_every; /* on A's path to B */
 	bool tamper;         /* tampered and replayed copies toward B */
+	bool reselect;       /* A moves to another socket mid-call */
 	const char *dtmf;    /* digits B sends to A */
 	const char *tag;     /* file names */
 } call_params;
 
 typedef struct {
 	media_session_stats a, b;
-	analysis at_b, at_a;
+	analysis at_b, at_a, sent_by_a;
+	unsigned sent_after_reselect;
 	char digits_at_a[32];
 	int first_audio_a, first_audio_b;
 } call_result;
@@ -224,10 +230,11 @@ sleep_ms(int ms)
 static void
 run_call(const call_params *p, call_result *res)
 {
-	char tone_path[256], rec_b[256], rec_a[256];
+	char tone_path[256], rec_b[256], rec_a[256], rec_tx_a[256];
 	snprintf(tone_path, sizeof tone_path, "test-media-session-%s-tone.wav", p->tag);
 	snprintf(rec_b, sizeof rec_b, "test-media-session-%s-at-b.wav", p->tag);
 	snprintf(rec_a, sizeof rec_a, "test-media-session-%s-at-a.wav", p->tag);
+	snprintf(rec_tx_a, sizeof rec_tx_a, "test-media-session-%s-sent-by-a.wav", p->tag);
 	write_tone_file(tone_path, TONE_A, FILE_SECONDS);
 
 	int err;
@@ -235,6 +242,8 @@ run_call(const call_params *p, call_result *res)
 	ck_assert_msg(src_a != NULL, "file source: %d", err);
 	media_device *sink_a = media_device_file_sink_new(rec_a, &err);
 	ck_assert_ptr_nonnull(sink_a);
+	media_device *tx_a = media_device_file_sink_new(rec_tx_a, &err);
+	ck_assert_ptr_nonnull(tx_a);
 	media_device *src_b = media_device_tone_new(TONE_B, 0, -16);
 	media_device *sink_b = media_device_file_sink_new(rec_b, &err);
 	ck_assert_ptr_nonnull(sink_b);
@@ -243,17 +252,22 @@ run_call(const call_params *p, call_result *res)
 	ck_assert_int_eq(media_srtp_crypto_generate(p->suite, 1, &key_a), 0);
 	ck_assert_int_eq(media_srtp_crypto_generate(p->suite, 1, &key_b), 0);
 
-	int fd[2];
-	socket_pair(fd);
-	endpoint ea = { .fd = fd[0], .drop_every = p->drop_every, .tamper = p->tamper };
-	endpoint eb = { .fd = fd[1] };
+	struct sockaddr_in addr_a, addr_b, addr_a2;
+	endpoint ea = { .fd = udp_socket(&addr_a), .drop_every = p->drop_every,
+	                .tamper = p->tamper };
+	endpoint eb = { .fd = udp_socket(&addr_b) };
+	/* A's second way out, for the re-selection: another local port. */
+	endpoint ea2 = { .fd = udp_socket(&addr_a2), .drop_every = p->drop_every };
+	ea.peer = addr_b;
+	ea2.peer = addr_b;
+	eb.peer = addr_a;
 	event_log log_a = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	event_log log_b = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 	media_session_config ca = {
 		.codec = p->codec, .payload_type = p->pt, .dtmf_payload_type = 101,
 		.srtp_tx = &key_a, .srtp_rx = &key_b,
-		.source = src_a, .sink = sink_a,
+		.source = src_a, .sink = sink_a, .record_tx = tx_a,
 		.send = send_cb, .send_user = &ea,
 		.on_event = on_event, .event_user = &log_a,
 		.cname = "a@floe.test", .rtcp_interval_ms = 400,
@@ -263,6 +277,7 @@ run_call(const call_params *p, call_result *res)
 	cb.srtp_rx = &key_a;
 	cb.source = src_b;
 	cb.sink = sink_b;
+	cb.record_tx = NULL;
 	cb.send_user = &eb;
 	cb.event_user = &log_b;
 	cb.cname = "b@floe.test";
@@ -286,12 +301,19 @@ run_call(const call_params *p, call_result *res)
 	/* Until A's file has played out (bounded, not timed: a slow machine
 	 * only takes longer), then long enough for the jitter buffer to empty. */
 	media_session_stats st;
+	bool moved = false;
 	for (int i = 0; i < 1000; i++) {
 		media_session_get_stats(a, &st);
 		if (st.source_ended)
 			break;
+		if (p->reselect && !moved && st.packets_sent >= 25) {
+			/* As ICE would on a new selected pair: a new route out. */
+			media_session_set_send(a, send_cb, &ea2);
+			moved = true;
+		}
 		sleep_ms(20);
 	}
+	ck_assert(moved == p->reselect);
 	ck_assert_msg(st.source_ended, "the tone file never ended");
 	sleep_ms(500);
 
@@ -317,11 +339,15 @@ run_call(const call_params *p, call_result *res)
 	media_device_free(src_b);
 	media_device_free(sink_a); /* completes the WAV files */
 	media_device_free(sink_b);
-	close(fd[0]);
-	close(fd[1]);
+	media_device_free(tx_a);
+	close(ea.fd);
+	close(eb.fd);
+	close(ea2.fd);
+	res->sent_after_reselect = atomic_load(&ea2.sent);
 
 	res->at_b = analyse(rec_b, TONE_A, TONE_B, true);
 	res->at_a = analyse(rec_a, TONE_B, TONE_A, false);
+	res->sent_by_a = analyse(rec_tx_a, TONE_A, TONE_B, true);
 	memcpy(res->digits_at_a, log_a.digits, sizeof log_a.digits);
 	res->first_audio_a = log_a.first_audio;
 	res->first_audio_b = log_b.first_audio;
@@ -353,6 +379,8 @@ assert_common(const call_result *r)
 {
 	/* The file is 50 frames; allow the first few to go to start-up. */
 	assert_tone_through(&r->at_b, 45);
+	/* A's record of what it sent is the file itself. */
+	assert_tone_through(&r->sent_by_a, 49);
 	/* Both directions ran, and RTCP went both ways. */
 	ck_assert_int_gt(r->a.packets_sent, 40);
 	ck_assert_int_gt(r->b.packets_received, 30);
@@ -373,7 +401,7 @@ START_TEST(test_call_clean)
 	call_params p = {
 		.codec = MEDIA_CODEC_OPUS, .pt = 111,
 		.suite = MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80,
-		.tamper = true, .dtmf = "12#", .tag = "clean",
+		.tamper = true, .reselect = true, .dtmf = "12#", .tag = "clean",
 	};
 	call_result r;
 	run_call(&p, &r);
@@ -381,6 +409,9 @@ START_TEST(test_call_clean)
 	ck_assert_int_eq(r.b.packets_lost, 0);
 	ck_assert_int_eq(r.at_b.holes, 0);
 	ck_assert(r.b.mos > 4.0);
+	/* After the re-selection A's audio took the new route, and B played
+	 * on without a hole (the peer's address changing is no new stream). */
+	ck_assert_uint_ge(r.sent_after_reselect, 10);
 	/* A's BYE reached B: a session stops with one. */
 	ck_assert(r.b.remote_bye);
 	/* The tampered copy failed authentication, the replay was refused,
