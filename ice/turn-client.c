@@ -109,6 +109,8 @@ ice_turn_error_meaning (int code)
       return "The TURN server did not answer.";
     case ICE_TURN_ERR_PROTOCOL:
       return "The TURN server sent an answer that could not be used.";
+    case ICE_TURN_ERR_CONNECTION:
+      return "The connection to the TURN server was lost.";
     case 300:
       return "The TURN server redirects to an alternate server.";
     case 400:
@@ -511,6 +513,30 @@ ice_turn_client_close (ice_turn_client *c, uint64_t now_us)
     case ICE_TURN_STATE_CLOSED:
       break;
     }
+}
+
+void
+ice_turn_client_connection_lost (ice_turn_client *c)
+{
+  switch (c->state)
+    {
+    case ICE_TURN_STATE_ALLOCATING:
+    case ICE_TURN_STATE_ALLOCATED:
+      if (c->close_requested)
+        finish_close (c);
+      else
+        fail_allocation (c, ICE_TURN_ERR_CONNECTION);
+      break;
+    case ICE_TURN_STATE_CLOSING:
+      finish_close (c);
+      break;
+    case ICE_TURN_STATE_IDLE:
+    case ICE_TURN_STATE_CLOSED:
+    case ICE_TURN_STATE_FAILED:
+      return;
+    }
+  /* Requests still outstanding will time out unheard: request_is_live
+   * ignores them in these states. */
 }
 
 /* ------------------------------------------------ permissions, channels */

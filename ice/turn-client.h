@@ -95,6 +95,8 @@ typedef enum
 /* error_code for an answer we could not use (e.g. success without
  * XOR-RELAYED-ADDRESS, 401 with no usable realm/nonce). */
 #define ICE_TURN_ERR_PROTOCOL (-2)
+/* error_code when the TCP/TLS connection to the server ended. */
+#define ICE_TURN_ERR_CONNECTION (-3)
 
 typedef struct
 {
@@ -181,6 +183,11 @@ int ice_turn_client_handle_packet (ice_turn_client *c, uint64_t now_us,
                                    const ice_addr *remote,
                                    const uint8_t *data, size_t len,
                                    ice_turn_data *out);
+
+/* The glue's TCP/TLS connection to the server ended: the allocation dies
+ * with it (RFC 8656 section 3.1).  FAILED (or CLOSED while closing)
+ * follows; answers to outstanding requests are ignored. */
+void ice_turn_client_connection_lost (ice_turn_client *c);
 
 void ice_turn_client_handle_timeout (ice_turn_client *c, uint64_t now_us);
 uint64_t ice_turn_client_next_timeout (const ice_turn_client *c);

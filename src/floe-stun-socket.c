@@ -391,6 +391,16 @@ close_stream (FloeStunSocket *self, GError *error)
       g_source_destroy (self->in_source);
       g_clear_pointer (&self->in_source, g_source_unref);
     }
+  /* A TURN allocation over a stream lives and dies with the connection. */
+  for (guint i = 0; i < self->engines->len; i++)
+    {
+      EngineSource *es = g_ptr_array_index (self->engines, i);
+      if (es->kind == ENGINE_TURN)
+        {
+          ice_turn_client_connection_lost (es->engine);
+          engine_flush (es);
+        }
+    }
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0, error);
 }
 

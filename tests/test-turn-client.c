@@ -853,6 +853,80 @@ START_TEST (test_inbound_truncations)
 }
 END_TEST
 
+/* Random byte mutations of every inbound kind: nothing crashes or reads
+ * outside the packet, and a response changed anywhere integrity covers
+ * never completes a request. */
+START_TEST (test_inbound_mutations)
+{
+  allocate ();
+  ice_turn_client_create_permission (f.c, f.now, &f.peer);
+  expect_request (ICE_STUN_METHOD_CREATE_PERMISSION);
+  ice_turn_client_bind_channel (f.c, f.now, &f.peer2);
+  ice_turn_transmit t;
+  ck_assert (ice_turn_client_poll_transmit (f.c, &t)); /* the ChannelBind, unanswered */
+
+  uint8_t msgs[3][512];
+  size_t lens[3];
+  const uint8_t payload[] = "mutate me, mutate me, mutate me";
+  lens[0] = (size_t) build_data_indication (&f.peer, payload, sizeof payload, msgs[0], 512);
+  lens[1] = (size_t) ice_turn_channel_data_write (0x4000, payload, sizeof payload, false, msgs[1], 512);
+  ice_stun_writer w;
+  begin_reply (&w, ICE_STUN_CLASS_SUCCESS);
+  lens[2] = (size_t) finish_reply (&w, true);
+  memcpy (msgs[2], f.reply, lens[2]);
+
+  uint32_t seed = 0x5EED1234u;
+  for (int i = 0; i < 30000; i++)
+    {
+      int k = i % 3;
+      uint8_t *p = malloc (lens[k]);
+      memcpy (p, msgs[k], lens[k]);
+      seed = seed * 1103515245u + 12345u;
+      int flips = 1 + (int) ((seed >> 16) % 4);
+      /* Bytes up to MESSAGE-INTEGRITY are covered by it; a changed
+       * FINGERPRINT type turns it into an ignored trailing attribute. */
+      bool covered = false;
+      for (int j = 0; j < flips; j++)
+        {
+          seed = seed * 1103515245u + 12345u;
+          size_t at = (seed >> 8) % lens[k];
+          uint8_t v = (uint8_t) (seed >> 24);
+          covered |= p[at] != v && at < lens[k] - 8;
+          p[at] = v;
+        }
+      ice_turn_data d;
+      int r = ice_turn_client_handle_packet (f.c, f.now, &f.local, &f.server, p, lens[k], &d);
+      if (r == 1)
+        {
+          ck_assert (d.data >= p && d.data + d.len <= p + lens[k]);
+        }
+      if (k == 2 && covered)
+        ck_assert_msg (r != 0, "mutated response accepted at iteration %d", i);
+      free (p);
+    }
+  ck_assert_int_eq (ice_turn_client_state (f.c), ICE_TURN_STATE_ALLOCATED);
+  /* The intact response completes the permission, unless a harmless
+   * mutation (after the integrity) already did. */
+  int r = feed (msgs[2], lens[2], NULL);
+  ck_assert (r == 0 || r == -EBADMSG);
+  expect_event (ICE_TURN_EVENT_PERMISSION_CREATED);
+}
+END_TEST
+
+START_TEST (test_connection_lost)
+{
+  teardown ();
+  setup_with (ICE_TRANSPORT_TLS, AF_INET);
+  allocate ();
+  ice_turn_client_connection_lost (f.c);
+  ice_turn_event e = expect_event (ICE_TURN_EVENT_FAILED);
+  ck_assert_int_eq (e.error_code, ICE_TURN_ERR_CONNECTION);
+  ck_assert_int_eq (ice_turn_client_state (f.c), ICE_TURN_STATE_FAILED);
+  ice_turn_client_connection_lost (f.c);
+  expect_no_event ();
+}
+END_TEST
+
 START_TEST (test_close_deallocates)
 {
   allocate ();
@@ -1090,6 +1164,8 @@ turn_suite (void)
   tcase_add_test (tc, test_channel_refresh_failure);
   tcase_add_test (tc, test_inbound_data);
   tcase_add_test (tc, test_inbound_truncations);
+  tcase_add_test (tc, test_inbound_mutations);
+  tcase_add_test (tc, test_connection_lost);
   tcase_add_test (tc, test_close_deallocates);
   tcase_add_test (tc, test_close_while_allocating);
   tcase_add_test (tc, test_ipv6_relay);
