@@ -152,7 +152,9 @@ send_rtcp(media_session *s, uint64_t now_us, const uint32_t *bye_ssrc)
 	if (info.packets > 0 && !(bye_ssrc && *bye_ssrc != info.ssrc)) {
 		rep.has_sender_info = true;
 		rep.ntp = ntp_now();
-		rep.rtp_ts = info.ts_base + s->frame_index * s->frame_ticks;
+		/* The RTP clock at this NTP instant (what lip sync needs). */
+		rep.rtp_ts = info.ts_base +
+		             (uint32_t)((now_us - s->start_us) * s->clock_rate / 1000000u);
 		rep.packet_count = (uint32_t)info.packets;
 		rep.octet_count = (uint32_t)info.octets;
 	}

@@ -119,7 +119,8 @@ void media_session_stop(media_session *s);
 void media_session_free(media_session *s);
 
 /* Any thread: hands one received datagram (RTP or RTCP, SRTP if keyed) to
- * the media thread. Copies it. 0, -EMSGSIZE (over 2048 bytes) or -ENOBUFS
+ * the media thread. Copies it. The caller keeps STUN to itself (sort by
+ * media_demux_classify); anything but RTP and RTCP is counted malformed. 0, -EMSGSIZE (over 2048 bytes) or -ENOBUFS
  * (queue full: dropped and counted). */
 int media_session_receive(media_session *s, const uint8_t *data, size_t len);
 
