@@ -73,6 +73,7 @@ struct media_session {
 	media_session_send_fn send;
 	void *send_user;
 	media_dtmf_sender *dtmf_tx;
+	int new_bitrate;        /* 0: no change asked for */
 	queued_datagram *queue; /* QUEUE_SLOTS, a ring */
 	size_t q_head, q_len;
 	media_session_stats st;
@@ -387,7 +388,11 @@ send_frame(media_session *s)
 	bool dtmf = s->dtmf_tx && media_dtmf_sender_poll(s->dtmf_tx, ts, &dp);
 	if (dtmf && dp.marker)
 		s->st.dtmf_sent++;
+	int bitrate = s->new_bitrate;
+	s->new_bitrate = 0;
 	pthread_mutex_unlock(&s->lock);
+	if (bitrate)
+		media_codec_set_bitrate(s->codec, bitrate);
 	if (dtmf) {
 		/* The event replaces the audio of this period (RFC 4733 2.5.1.2). */
 		send_rtp(s, (uint8_t)s->dtmf_pt, dp.marker, dp.timestamp, dp.payload,
@@ -800,6 +805,19 @@ media_session_send_dtmf(media_session *s, const char *digits, unsigned duration_
 	int r = media_dtmf_sender_queue(s->dtmf_tx, digits, duration_ms, 10);
 	pthread_mutex_unlock(&s->lock);
 	return r;
+}
+
+int
+media_session_set_bitrate(media_session *s, int bps)
+{
+	if (!s || bps < 6000 || bps > 510000)
+		return -EINVAL;
+	if (s->codec_id != MEDIA_CODEC_OPUS)
+		return -ENOTSUP;
+	pthread_mutex_lock(&s->lock);
+	s->new_bitrate = bps;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
 }
 
 void

@@ -132,6 +132,10 @@ void media_session_set_send(media_session *s, media_session_send_fn send, void *
  * media_dtmf_sender_queue. */
 int media_session_send_dtmf(media_session *s, const char *digits, unsigned duration_ms);
 
+/* Any thread: a new Opus target bitrate (6000..510000 bit/s), applied
+ * from the next frame. -EINVAL out of range, -ENOTSUP for G.711. */
+int media_session_set_bitrate(media_session *s, int bps);
+
 /* Any thread: the current statistics. */
 void media_session_get_stats(media_session *s, media_session_stats *st);
 

@@ -7,9 +7,10 @@
  * DFT term at any frequency w (not only bin centres). For a sine of
  * amplitude A the squared magnitude is about (A n / 2)^2 while the energy is
  * A^2 n / 2, hence the normalisation 2 |X|^2 / (n E). */
-double
-media_tone_ratio(const int16_t *pcm, size_t n, unsigned rate, double freq_hz)
+static double
+goertzel(const int16_t *pcm, size_t n, unsigned rate, double freq_hz, double *energy_out)
 {
+	*energy_out = 0;
 	if (!pcm || n == 0 || rate == 0)
 		return 0;
 	double w = 2.0 * M_PI * freq_hz / rate;
@@ -22,23 +23,27 @@ media_tone_ratio(const int16_t *pcm, size_t n, unsigned rate, double freq_hz)
 		s1 = s0;
 		energy += x * x;
 	}
+	*energy_out = energy;
 	if (energy <= 0)
 		return 0;
 	double power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
 	return 2.0 * power / ((double)n * energy);
 }
 
+double
+media_tone_ratio(const int16_t *pcm, size_t n, unsigned rate, double freq_hz)
+{
+	double energy;
+	return goertzel(pcm, n, rate, freq_hz, &energy);
+}
+
 bool
 media_tone_present(const int16_t *pcm, size_t n, unsigned rate, double freq_hz,
                    double min_ratio, double min_rms, double *ratio)
 {
-	double r = media_tone_ratio(pcm, n, rate, freq_hz);
+	double energy;
+	double r = goertzel(pcm, n, rate, freq_hz, &energy);
 	if (ratio)
 		*ratio = r;
-	if (!pcm || n == 0)
-		return false;
-	double energy = 0;
-	for (size_t i = 0; i < n; i++)
-		energy += (double)pcm[i] * pcm[i];
-	return r >= min_ratio && sqrt(energy / n) >= min_rms;
+	return n > 0 && r >= min_ratio && sqrt(energy / (double)n) >= min_rms;
 }

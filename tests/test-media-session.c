@@ -297,6 +297,10 @@ run_call(const call_params *p, call_result *res)
 	ck_assert_int_eq(media_session_start(a), -EALREADY);
 	if (p->dtmf)
 		ck_assert_int_eq(media_session_send_dtmf(b, p->dtmf, 100), (int)strlen(p->dtmf));
+	if (p->codec == MEDIA_CODEC_OPUS)
+		ck_assert_int_eq(media_session_set_bitrate(a, 40000), 0);
+	else
+		ck_assert_int_eq(media_session_set_bitrate(a, 40000), -ENOTSUP);
 
 	/* Until A's file has played out (bounded, not timed: a slow machine
 	 * only takes longer), then long enough for the jitter buffer to empty. */
@@ -481,6 +485,8 @@ START_TEST(test_bad_config)
 	media_session *s = media_session_new(&c, &err);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(media_session_send_dtmf(s, "1", 100), -ENOTSUP);
+	ck_assert_int_eq(media_session_set_bitrate(s, 5000), -EINVAL);
+	ck_assert_int_eq(media_session_set_bitrate(s, 24000), 0);
 	uint8_t big[4096] = { 0 };
 	ck_assert_int_eq(media_session_receive(s, big, sizeof big), -EMSGSIZE);
 	media_session_free(s); /* never started: nothing to stop */
