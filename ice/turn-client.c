@@ -963,6 +963,8 @@ handle_txn_event (ice_turn_client *c, uint64_t now_us,
           request_failed (c, tag, code, m);
           return;
         }
+      if (code == ICE_STUN_ERR_STALE_NONCE)
+        c->stats.stale_nonces++;
       if (start_request (c, now_us, tag_kind (tag), tag_index (tag),
                          retries + 1)
           < 0)

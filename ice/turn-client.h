@@ -138,6 +138,7 @@ typedef struct
   uint64_t dropped_unknown_channel; /* ChannelData on a channel we did not bind */
   uint64_t data_in;
   uint64_t data_out;
+  uint64_t stale_nonces; /* 438 answers retried with the new nonce */
 } ice_turn_stats;
 
 /* Returns NULL for a bad config (no username/password, unset server,

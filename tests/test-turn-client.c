@@ -343,6 +343,9 @@ START_TEST (test_allocate_stale_nonce)
   int len = build_alloc_success (600);
   ck_assert_int_eq (feed (f.reply, (size_t) len, NULL), 0);
   expect_event (ICE_TURN_EVENT_ALLOCATED);
+  ice_turn_stats st;
+  ice_turn_client_stats (f.c, &st);
+  ck_assert_uint_eq (st.stale_nonces, 1);
 }
 END_TEST
 

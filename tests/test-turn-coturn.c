@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include "ice/stun-msg.h"
 #include "src/floe-stun-socket.h"
@@ -27,8 +28,19 @@
 static char *turnserver_path;
 static char *workdir;
 static char *cert_path;
-static GPid coturn_pid;
-static guint16 port, tls_port;
+
+/* One coturn process and where it listens. */
+typedef struct
+{
+  const char *name; /* its subdirectory of workdir */
+  GPid pid;
+  guint16 port, tls_port;
+} Coturn;
+
+/* The instance most tests use: UDP, TCP and TLS listeners. */
+static Coturn main_turn = { .name = "main" };
+/* A strict one: nonces go stale after 1 s, one allocation per user. */
+static Coturn strict_turn = { .name = "strict" };
 
 /* --------------------------------------------------------- coturn control */
 
@@ -55,7 +67,8 @@ free_port (void)
       close (t);
       if (u >= 0)
         close (u);
-      if (ok && p != port)
+      if (ok && p != main_turn.port && p != main_turn.tls_port
+          && p != strict_turn.port)
         return p;
     }
   return 0;
@@ -97,60 +110,65 @@ make_certificate (void)
 }
 
 static bool
-coturn_listening (void)
+coturn_listening (const Coturn *t)
 {
-  int t = socket (AF_INET, SOCK_STREAM, 0);
+  int s = socket (AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in sa = { .sin_family = AF_INET,
-                            .sin_port = htons (port),
+                            .sin_port = htons (t->port),
                             .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  bool ok = t >= 0 && connect (t, (struct sockaddr *) &sa, sizeof sa) == 0;
-  if (t >= 0)
-    close (t);
+  bool ok = s >= 0 && connect (s, (struct sockaddr *) &sa, sizeof sa) == 0;
+  if (s >= 0)
+    close (s);
   return ok;
 }
 
 static void
-print_log (void)
+print_log (const Coturn *t)
 {
-  g_autofree char *log = g_build_filename (workdir, "turn.log", NULL);
+  g_autofree char *log = g_build_filename (workdir, t->name, "turn.log", NULL);
   g_autofree char *text = NULL;
   if (g_file_get_contents (log, &text, NULL, NULL))
-    printf ("# coturn log:\n%s\n", text);
+    printf ("# coturn (%s) log:\n%s\n", t->name, text);
 }
 
 static void
-stop_coturn (void)
+stop_coturn (Coturn *t)
 {
-  if (coturn_pid <= 0)
+  if (t->pid <= 0)
     return;
-  kill (coturn_pid, SIGTERM);
+  kill (t->pid, SIGTERM);
   int status;
   for (int i = 0; i < 100; i++)
     {
-      if (waitpid (coturn_pid, &status, WNOHANG) == coturn_pid)
+      if (waitpid (t->pid, &status, WNOHANG) == t->pid)
         {
-          coturn_pid = 0;
+          t->pid = 0;
           return;
         }
       g_usleep (50000);
     }
-  kill (coturn_pid, SIGKILL);
-  waitpid (coturn_pid, &status, 0);
-  coturn_pid = 0;
+  kill (t->pid, SIGKILL);
+  waitpid (t->pid, &status, 0);
+  t->pid = 0;
 }
 
+/* extra: NULL-terminated flags for this instance.  with_tls: listen for
+ * TLS too (needs the certificate). */
 static bool
-start_coturn (void)
+start_coturn (Coturn *t, bool with_tls, const char *const *extra)
 {
-  port = free_port ();
-  tls_port = free_port ();
-  if (port == 0 || tls_port == 0)
+  t->port = free_port ();
+  t->tls_port = with_tls ? free_port () : 0;
+  if (t->port == 0 || (with_tls && t->tls_port == 0))
     return false;
-  g_autofree char *port_s = g_strdup_printf ("%u", port);
-  g_autofree char *tls_port_s = g_strdup_printf ("%u", tls_port);
-  g_autofree char *log = g_build_filename (workdir, "turn.log", NULL);
-  g_autofree char *pid = g_build_filename (workdir, "turn.pid", NULL);
-  g_autofree char *db = g_build_filename (workdir, "turndb", NULL);
+  g_autofree char *dir = g_build_filename (workdir, t->name, NULL);
+  if (g_mkdir (dir, 0700) < 0)
+    return false;
+  g_autofree char *port_s = g_strdup_printf ("%u", t->port);
+  g_autofree char *tls_port_s = g_strdup_printf ("%u", t->tls_port);
+  g_autofree char *log = g_build_filename (dir, "turn.log", NULL);
+  g_autofree char *pid = g_build_filename (dir, "turn.pid", NULL);
+  g_autofree char *db = g_build_filename (dir, "turndb", NULL);
   g_autofree char *key = g_build_filename (workdir, "key.pem", NULL);
 
   GPtrArray *argv = g_ptr_array_new ();
@@ -164,7 +182,7 @@ start_coturn (void)
   };
   for (size_t i = 0; i < G_N_ELEMENTS (fixed); i++)
     g_ptr_array_add (argv, (gpointer) fixed[i]);
-  if (cert_path)
+  if (with_tls)
     {
       g_ptr_array_add (argv, "--tls-listening-port");
       g_ptr_array_add (argv, tls_port_s);
@@ -175,14 +193,16 @@ start_coturn (void)
     }
   else
     g_ptr_array_add (argv, "--no-tls");
+  for (size_t i = 0; extra && extra[i]; i++)
+    g_ptr_array_add (argv, (gpointer) extra[i]);
   g_ptr_array_add (argv, NULL);
 
   g_autoptr (GError) error = NULL;
-  gboolean ok = g_spawn_async (workdir, (char **) argv->pdata, NULL,
+  gboolean ok = g_spawn_async (dir, (char **) argv->pdata, NULL,
                                G_SPAWN_DO_NOT_REAP_CHILD
                                    | G_SPAWN_STDOUT_TO_DEV_NULL
                                    | G_SPAWN_STDERR_TO_DEV_NULL,
-                               die_with_parent, NULL, &coturn_pid, &error);
+                               die_with_parent, NULL, &t->pid, &error);
   g_ptr_array_free (argv, TRUE);
   if (!ok)
     {
@@ -194,20 +214,26 @@ start_coturn (void)
   for (int i = 0; i < 200; i++)
     {
       int status;
-      if (waitpid (coturn_pid, &status, WNOHANG) == coturn_pid)
+      if (waitpid (t->pid, &status, WNOHANG) == t->pid)
         {
-          coturn_pid = 0;
-          printf ("# coturn exited at start-up\n");
-          print_log ();
+          t->pid = 0;
+          printf ("# coturn (%s) exited at start-up\n", t->name);
+          print_log (t);
           return false;
         }
-      if (coturn_listening ())
-        return true;
+      if (coturn_listening (t))
+        {
+          printf ("# coturn (%s) pid %d on 127.0.0.1:%u", t->name, (int) t->pid, t->port);
+          if (with_tls)
+            printf (", TLS on %u", t->tls_port);
+          printf ("\n");
+          return true;
+        }
       g_usleep (50000);
     }
-  printf ("# coturn did not start listening\n");
-  print_log ();
-  stop_coturn ();
+  printf ("# coturn (%s) did not start listening\n", t->name);
+  print_log (t);
+  stop_coturn (t);
   return false;
 }
 
@@ -314,13 +340,13 @@ on_turn_data (FloeStunSocket *sock, gpointer turn, gpointer data, gpointer user)
 }
 
 static guint16
-server_port (ice_transport t)
+server_port (const Coturn *turn, ice_transport t)
 {
-  return t == ICE_TRANSPORT_TLS ? tls_port : port;
+  return t == ICE_TRANSPORT_TLS ? turn->tls_port : turn->port;
 }
 
 static FloeStunSocket *
-open_socket (ice_transport t)
+open_socket (const Coturn *turn, ice_transport t)
 {
   g_autoptr (GError) error = NULL;
   FloeStunSocket *sock;
@@ -332,7 +358,7 @@ open_socket (ice_transport t)
     }
   else
     {
-      ice_addr_set (&a, "127.0.0.1", server_port (t));
+      ice_addr_set (&a, "127.0.0.1", server_port (turn, t));
       sock = floe_stun_socket_new_stream (t, &a, "localhost", cert_path, NULL, &error);
     }
   ck_assert_msg (sock != NULL, "socket: %s", error ? error->message : "?");
@@ -340,24 +366,31 @@ open_socket (ice_transport t)
 }
 
 static void
-client_open (Client *c, ice_transport t, const char *password)
+client_open_on (Client *c, const Coturn *turn, ice_transport t,
+                const char *username, const char *password)
 {
   memset (c, 0, sizeof *c);
   c->data = g_byte_array_new ();
-  c->sock = open_socket (t);
+  c->sock = open_socket (turn, t);
   ice_turn_config cfg = {
     .local = *floe_stun_socket_get_local (c->sock),
     .transport = t,
-    .username = USER,
+    .username = username,
     .password = password,
     .software = "floe-test",
   };
-  ice_addr_set (&cfg.server, "127.0.0.1", server_port (t));
+  ice_addr_set (&cfg.server, "127.0.0.1", server_port (turn, t));
   c->turn = ice_turn_client_new (&cfg);
   ck_assert_ptr_nonnull (c->turn);
   g_signal_connect (c->sock, "turn-event", G_CALLBACK (on_turn_event), c);
   g_signal_connect (c->sock, "turn-data", G_CALLBACK (on_turn_data), c);
   floe_stun_socket_add_turn (c->sock, c->turn);
+}
+
+static void
+client_open (Client *c, ice_transport t, const char *password)
+{
+  client_open_on (c, &main_turn, t, USER, password);
 }
 
 static bool
@@ -433,7 +466,7 @@ on_stun_event (FloeStunSocket *sock, gpointer txns, gpointer event, gpointer use
 START_TEST (test_binding)
 {
   ice_transport t = transports[_i];
-  FloeStunSocket *sock = open_socket (t);
+  FloeStunSocket *sock = open_socket (&main_turn, t);
   ice_stun_txns *txns = ice_stun_txns_new (NULL);
   BindingResult result = { 0 };
   g_signal_connect (sock, "stun-event", G_CALLBACK (on_stun_event), &result);
@@ -451,7 +484,7 @@ START_TEST (test_binding)
     .transport = t,
     .local = *floe_stun_socket_get_local (sock),
   };
-  ice_addr_set (&req.remote, "127.0.0.1", server_port (t));
+  ice_addr_set (&req.remote, "127.0.0.1", server_port (&main_turn, t));
   ck_assert_int_eq (ice_stun_txns_start (txns, (uint64_t) g_get_monotonic_time (), &req), 0);
   floe_stun_socket_kick (sock, txns);
   ck_assert (run_until (&result.done));
@@ -581,6 +614,48 @@ START_TEST (test_relay)
 }
 END_TEST
 
+/* A real 438: the strict server's nonces go stale after a second, so the
+ * permission asked for two seconds later is first refused with 438 and
+ * then granted on the retry with the new nonce. */
+START_TEST (test_stale_nonce)
+{
+  Client c;
+  client_open_on (&c, &strict_turn, ICE_TRANSPORT_UDP, USER, PASS);
+  client_allocate (&c);
+  ck_assert (c.allocated);
+  g_usleep (2100 * 1000); /* let the nonce go stale; not a timing assertion */
+  ice_addr peer;
+  ice_addr_set (&peer, "127.0.0.1", 9);
+  ck_assert_int_eq (ice_turn_client_create_permission (c.turn, (uint64_t) g_get_monotonic_time (), &peer), 0);
+  floe_stun_socket_kick (c.sock, c.turn);
+  ck_assert (run_until_cond (has_permission_or_failed, &c));
+  ck_assert_msg (!c.failed, "permission failed with %d", c.error_code);
+  ck_assert_int_eq (c.permissions, 1);
+  ice_turn_stats st;
+  ice_turn_client_stats (c.turn, &st);
+  ck_assert_uint_ge (st.stale_nonces, 1);
+  client_close (&c);
+}
+END_TEST
+
+/* A real 486: the strict server allows one allocation per user. */
+START_TEST (test_quota)
+{
+  Client a, b;
+  /* A user of its own: coturn frees a quota slot some time after the
+   * deallocation, so other tests' allocations must not count. */
+  client_open_on (&a, &strict_turn, ICE_TRANSPORT_UDP, "quota", PASS);
+  client_open_on (&b, &strict_turn, ICE_TRANSPORT_TCP, "quota", PASS);
+  client_allocate (&a);
+  ck_assert_msg (a.allocated, "first allocation failed: %d", a.error_code);
+  client_allocate (&b);
+  ck_assert (!b.allocated);
+  ck_assert_int_eq (b.error_code, 486);
+  client_close (&b);
+  client_close (&a);
+}
+END_TEST
+
 static Suite *
 coturn_suite (void)
 {
@@ -593,6 +668,12 @@ coturn_suite (void)
   tcase_add_test (tc, test_wrong_password);
   tcase_add_loop_test (tc, test_relay, 0, (int) G_N_ELEMENTS (relay_pairs));
   suite_add_tcase (s, tc);
+
+  TCase *strict = tcase_create ("strict");
+  tcase_set_timeout (strict, 60);
+  tcase_add_test (strict, test_stale_nonce);
+  tcase_add_test (strict, test_quota);
+  suite_add_tcase (s, strict);
   return s;
 }
 
@@ -615,13 +696,15 @@ main (void)
       return EXIT_FAILURE;
     }
   make_certificate ();
-  if (!start_coturn ())
+  const char *strict_flags[] = { "--stale-nonce=1", "--user-quota=1",
+                                 "--user", "quota:" PASS, NULL };
+  if (!start_coturn (&main_turn, cert_path != NULL, NULL)
+      || !start_coturn (&strict_turn, false, strict_flags))
     {
       printf ("coturn could not be started\n");
+      stop_coturn (&main_turn);
       return EXIT_FAILURE;
     }
-  printf ("# coturn pid %d on 127.0.0.1:%u (TLS %u)\n", (int) coturn_pid, port,
-          cert_path ? tls_port : 0);
 
   SRunner *sr = srunner_create (coturn_suite ());
   srunner_run_all (sr, CK_NORMAL);
@@ -629,8 +712,12 @@ main (void)
   srunner_free (sr);
 
   if (failed)
-    print_log ();
-  stop_coturn ();
+    {
+      print_log (&main_turn);
+      print_log (&strict_turn);
+    }
+  stop_coturn (&main_turn);
+  stop_coturn (&strict_turn);
   const char *rm[] = { "rm", "-rf", workdir, NULL };
   g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
   g_free (workdir);
