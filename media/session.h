@@ -33,7 +33,9 @@ typedef enum {
 	MEDIA_SESSION_EVENT_DTMF,        /* digit: a telephone-event began */
 	MEDIA_SESSION_EVENT_FIRST_AUDIO, /* the first received frame was played */
 	MEDIA_SESSION_EVENT_SOURCE_END,  /* the source (a file) has ended */
-	MEDIA_SESSION_EVENT_REMOTE_BYE,  /* the peer sent RTCP BYE */
+	MEDIA_SESSION_EVENT_REMOTE_BYE,  /* the peer's source sent RTCP BYE (also
+	                                    after an SSRC collision, before its
+	                                    new SSRC: the call ends by SIP) */
 } media_session_event_kind;
 
 typedef struct {

@@ -90,6 +90,25 @@ recv_thread(void *arg)
 	return NULL;
 }
 
+/* From A's address, as if the peer had picked B's SSRC: an A-law RTP
+ * packet of silence (0xd5) carrying ssrc. */
+static void
+inject_collision(endpoint *e, uint32_t ssrc)
+{
+	uint8_t pkt[12 + 160];
+	memset(pkt, 0xd5, sizeof pkt);
+	pkt[0] = 0x80;
+	pkt[1] = 8;
+	pkt[2] = 0x12;
+	pkt[3] = 0x34;
+	memset(pkt + 4, 0, 4);
+	pkt[8] = (uint8_t)(ssrc >> 24);
+	pkt[9] = (uint8_t)(ssrc >> 16);
+	pkt[10] = (uint8_t)(ssrc >> 8);
+	pkt[11] = (uint8_t)ssrc;
+	ck_assert_int_eq(out(e, pkt, sizeof pkt), 0);
+}
+
 /* A UDP socket on 127.0.0.1, a free port; *addr gets its address. */
 static int
 udp_socket(struct sockaddr_in *addr)
@@ -208,6 +227,8 @@ typedef struct {
 	unsigned drop_every; /* on A's path to B */
 	bool tamper;         /* tampered and replayed copies toward B */
 	bool reselect;       /* A moves to another socket mid-call */
+	bool plain;          /* no SRTP */
+	bool collide;        /* mid-call, B sees a packet with its own SSRC */
 	const char *dtmf;    /* digits B sends to A */
 	const char *tag;     /* file names */
 } call_params;
@@ -216,6 +237,7 @@ typedef struct {
 	media_session_stats a, b;
 	analysis at_b, at_a, sent_by_a;
 	unsigned sent_after_reselect;
+	uint32_t b_ssrc_before;
 	char digits_at_a[32];
 	int first_audio_a, first_audio_b;
 } call_result;
@@ -266,15 +288,15 @@ run_call(const call_params *p, call_result *res)
 
 	media_session_config ca = {
 		.codec = p->codec, .payload_type = p->pt, .dtmf_payload_type = 101,
-		.srtp_tx = &key_a, .srtp_rx = &key_b,
+		.srtp_tx = p->plain ? NULL : &key_a, .srtp_rx = p->plain ? NULL : &key_b,
 		.source = src_a, .sink = sink_a, .record_tx = tx_a,
 		.send = send_cb, .send_user = &ea,
 		.on_event = on_event, .event_user = &log_a,
 		.cname = "a@floe.test", .rtcp_interval_ms = 400,
 	};
 	media_session_config cb = ca;
-	cb.srtp_tx = &key_b;
-	cb.srtp_rx = &key_a;
+	cb.srtp_tx = p->plain ? NULL : &key_b;
+	cb.srtp_rx = p->plain ? NULL : &key_a;
 	cb.source = src_b;
 	cb.sink = sink_b;
 	cb.record_tx = NULL;
@@ -305,11 +327,18 @@ run_call(const call_params *p, call_result *res)
 	/* Until A's file has played out (bounded, not timed: a slow machine
 	 * only takes longer), then long enough for the jitter buffer to empty. */
 	media_session_stats st;
-	bool moved = false;
+	bool moved = false, collided = false;
 	for (int i = 0; i < 1000; i++) {
 		media_session_get_stats(a, &st);
 		if (st.source_ended)
 			break;
+		if (p->collide && !collided && st.packets_sent >= 25) {
+			media_session_stats sb;
+			media_session_get_stats(b, &sb);
+			res->b_ssrc_before = sb.local_ssrc;
+			inject_collision(&ea, sb.local_ssrc);
+			collided = true;
+		}
 		if (p->reselect && !moved && st.packets_sent >= 25) {
 			/* As ICE would on a new selected pair: a new route out. */
 			media_session_set_send(a, send_cb, &ea2);
@@ -318,6 +347,7 @@ run_call(const call_params *p, call_result *res)
 		sleep_ms(20);
 	}
 	ck_assert(moved == p->reselect);
+	ck_assert(collided == p->collide);
 	ck_assert_msg(st.source_ended, "the tone file never ended");
 	sleep_ms(500);
 
@@ -466,6 +496,27 @@ START_TEST(test_call_pcmu_loss)
 }
 END_TEST
 
+/* Plain RTP, and an SSRC collision (RFC 3550 8.2): B takes a new SSRC,
+ * says BYE for the old one, and A follows B to the new one. */
+START_TEST(test_call_plain_collision)
+{
+	call_params p = {
+		.codec = MEDIA_CODEC_PCMA, .pt = 8,
+		.plain = true, .collide = true, .tag = "plain-collision",
+	};
+	call_result r;
+	run_call(&p, &r);
+	ck_assert_uint_ne(r.b.local_ssrc, r.b_ssrc_before);
+	ck_assert_uint_eq(r.a.remote_ssrc, r.b.local_ssrc);
+	ck_assert(r.a.remote_bye); /* the BYE for B's old SSRC */
+	/* The stray packet cost B a jitter-buffer restart or two, no more. */
+	ck_assert_int_ge(r.at_b.span, 45);
+	ck_assert_int_le(r.at_b.holes, 3);
+	ck_assert_int_ge(r.at_a.present, 40);
+	ck_assert_uint_eq(r.b.srtp_auth_failures, 0);
+}
+END_TEST
+
 START_TEST(test_bad_config)
 {
 	int err = 0;
@@ -502,6 +553,7 @@ session_suite(void)
 	tcase_add_test(tc, test_call_clean);
 	tcase_add_test(tc, test_call_opus_loss);
 	tcase_add_test(tc, test_call_pcmu_loss);
+	tcase_add_test(tc, test_call_plain_collision);
 	tcase_add_test(tc, test_bad_config);
 	suite_add_tcase(s, tc);
 	return s;
