@@ -75,6 +75,10 @@ typedef struct
   ice_role txn_role;     /* the role the outstanding check claimed */
   uint32_t txn_prio;     /* PRIORITY sent: the prflx priority */
   ice_stun_txid txid;
+  /* A check superseded by a triggered one (§7.3.1.4): its answer still
+   * counts if it comes. */
+  bool old_active;
+  ice_stun_txid old_txid;
   uint64_t rtt_us;
 } pair;
 

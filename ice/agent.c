@@ -88,7 +88,7 @@ ice_agent_new (const ice_agent_config *cfg)
   if (a->cfg.check_sends == 0)
     a->cfg.check_sends = 5;
   if (a->cfg.nominate_delay_ms == 0)
-    a->cfg.nominate_delay_ms = 300;
+    a->cfg.nominate_delay_ms = 500;
   if (a->cfg.keepalive_ms < 15000)
     a->cfg.keepalive_ms = 15000;
   if (a->cfg.consent_ms == 0)

@@ -303,6 +303,20 @@ best_valid (const ice_agent *a, unsigned c)
   return best;
 }
 
+/* How long the controlling agent holds out for a better pair than the best
+ * valid one. A relayed pair waits longer: a direct path that is still being
+ * punched through a NAT is worth a few retransmissions. */
+static uint64_t
+nominate_delay_us (const ice_agent *a, int bv)
+{
+  const pair *q = &a->pairs[bv];
+  uint64_t d = (uint64_t) a->cfg.nominate_delay_ms * 1000;
+
+  if (a->local[q->local].c.type == ICE_CAND_RELAY || a->remote[q->remote].type == ICE_CAND_RELAY)
+    d *= 4;
+  return d;
+}
+
 static bool
 comp_checks_pending (const ice_agent *a, unsigned c, uint64_t above_prio)
 {
@@ -371,7 +385,7 @@ checklist_evaluate (ice_agent *a, uint64_t now)
           if (k->first_valid_us == 0 && all_valid)
             k->first_valid_us = now;
           if (all_valid
-              && (now >= k->first_valid_us + (uint64_t) a->cfg.nominate_delay_ms * 1000
+              && (now >= k->first_valid_us + nominate_delay_us (a, bv)
                   || !comp_checks_pending (a, c, a->pairs[bv].prio)))
             {
               k->nominating = true;
@@ -412,7 +426,8 @@ checklist_next_timeout (const ice_agent *a)
         continue;
       if (a->role == ICE_ROLE_CONTROLLING && !k->nominating && k->first_valid_us)
         {
-          uint64_t d = k->first_valid_us + (uint64_t) a->cfg.nominate_delay_ms * 1000;
+          int bv = best_valid (a, c);
+          uint64_t d = k->first_valid_us + (bv >= 0 ? nominate_delay_us (a, bv) : 0);
           t = d < t ? d : t;
         }
       if (a->role == ICE_ROLE_CONTROLLED && k->give_up_us && k->give_up_us < t)
@@ -427,8 +442,12 @@ checklist_clear (ice_agent *a)
   size_t i;
 
   for (i = 0; i < a->n_pairs; i++)
-    if (a->pairs[i].txn_active)
-      ice_stun_txns_cancel (a->txns, &a->pairs[i].txid);
+    {
+      if (a->pairs[i].txn_active)
+        ice_stun_txns_cancel (a->txns, &a->pairs[i].txid);
+      if (a->pairs[i].old_active)
+        ice_stun_txns_cancel (a->txns, &a->pairs[i].old_txid);
+    }
   a->n_pairs = 0;
   a->n_triggered = 0;
 }

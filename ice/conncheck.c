@@ -184,9 +184,17 @@ conncheck_on_txn (ice_agent *a, uint64_t now, const ice_stun_txn_event *ev)
   if (idx >= a->n_pairs)
     return;
   q = &a->pairs[idx];
-  if (!q->txn_active || !ice_stun_txid_equal (&q->txid, &ev->txid))
+  if (q->old_active && ice_stun_txid_equal (&q->old_txid, &ev->txid))
+    {
+      /* The superseded check: only a success matters. */
+      q->old_active = false;
+      if (ev->kind != ICE_STUN_TXN_RESPONSE || ev->msg.cls != ICE_STUN_CLASS_SUCCESS)
+        return;
+    }
+  else if (q->txn_active && ice_stun_txid_equal (&q->txid, &ev->txid))
+    q->txn_active = false;
+  else
     return;
-  q->txn_active = false;
   if (ev->kind == ICE_STUN_TXN_TIMEOUT)
     {
       check_failed (a, (int) idx, true);
@@ -387,8 +395,19 @@ conncheck_on_request (ice_agent *a, uint64_t now, const ice_addr *base, const ic
     }
   if (use_cand)
     a->pairs[p].use_cand_pending = true;
-  if (a->pairs[p].state != PAIR_IN_PROGRESS)
-    checklist_trigger (a, p);
+  if (a->pairs[p].state == PAIR_IN_PROGRESS && a->pairs[p].txn_active)
+    {
+      /* §7.3.1.4: the peer's check just opened its NAT for us, so our
+       * check, possibly dropped before, goes again now rather than at the
+       * next retransmission; an answer to the earlier one still counts. */
+      if (a->pairs[p].old_active)
+        ice_stun_txns_cancel (a->txns, &a->pairs[p].old_txid);
+      a->pairs[p].old_active = true;
+      a->pairs[p].old_txid = a->pairs[p].txid;
+      a->pairs[p].txn_active = false;
+      a->pairs[p].state = PAIR_WAITING;
+    }
+  checklist_trigger (a, p);
 }
 
 /* --------------------------------------------------------------- consent */

@@ -43,7 +43,7 @@ select_hosts (ice_agent *a)
   for (i = 0; i < a->n_hosts; i++)
     {
       host_sock *h = &a->hosts[i];
-      h->used = iface_allowed (a->cfg.iface_filter, h->ifname);
+      h->used = h->component <= a->n_components && iface_allowed (a->cfg.iface_filter, h->ifname);
       if (h->used && !ice_addr_is_loopback (&h->addr) && !ice_addr_is_link_local (&h->addr))
         any_global = true;
     }
