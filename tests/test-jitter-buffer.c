@@ -43,6 +43,7 @@ typedef struct
   uint32_t next_index;       /* from the next_payload's contents */
   uint32_t delay_ms;
   uint32_t target_ms;
+  uint64_t at;               /* when it was pulled */
 } output;
 
 typedef struct
@@ -139,6 +140,7 @@ sim_run (sim *s, media_jb *jb, uint64_t end_us)
       output *o = &s->out[s->n_out++];
       memset (o, 0, sizeof *o);
       o->kind = f.kind;
+      o->at = t;
       if (f.kind != MEDIA_JB_EMPTY)
         {
           o->index = (uint16_t) (f.seq - s->seq0);
@@ -411,6 +413,19 @@ START_TEST (test_adapts_to_jitter)
         }
       if (o->kind == MEDIA_JB_LOST && o->index >= calm1 + 100)
         lost_after_adapting++;
+      /* The delay tracks the target, it does not overshoot it; and the
+       * delay reported is the real one: time since the packet could have
+       * arrived at the fastest (30 ms) transit, give or take the fastest
+       * one still in the window. */
+      if (o->kind == MEDIA_JB_FRAME && o->index >= calm1 + 100
+          && o->index < calm1 + jittery)
+        {
+          int64_t real_ms = ((int64_t) o->at
+                             - (int64_t) (send_time (&S, o->index) + 130000))
+                            / 1000;
+          ck_assert_int_le (real_ms, o->target_ms + 40);
+          ck_assert_int_le (llabs (real_ms - (int64_t) o->delay_ms), 10);
+        }
     }
   ck_assert_uint_eq (seen, n);
   ck_assert_uint_eq (end_calm1_target, 20);

@@ -446,6 +446,34 @@ START_TEST (test_source_restart_and_bad)
 }
 END_TEST
 
+START_TEST (test_source_probation)
+{
+  /* A.1: a new source needs MIN_SEQUENTIAL (2) packets in a row; a break
+   * restarts the count from the packet that broke it. */
+  media_rtp_source *src = media_rtp_source_new (1, RATE);
+  ck_assert_int_eq (media_rtp_source_update (src, 100, 0, 0),
+                    MEDIA_RTP_SEQ_PROBATION);
+  ck_assert_int_eq (media_rtp_source_update (src, 200, 0, 0),
+                    MEDIA_RTP_SEQ_PROBATION);
+  ck_assert_int_eq (media_rtp_source_update (src, 201, 0, 0),
+                    MEDIA_RTP_SEQ_OK);
+  media_rtp_source_stats st;
+  media_rtp_source_stats_get (src, &st);
+  ck_assert_uint_eq (st.ext_highest_seq, 201);
+  ck_assert_uint_eq (st.expected, 1);
+  media_rtp_source_free (src);
+
+  /* Nothing validated yet: nothing expected, nothing lost. */
+  src = media_rtp_source_new (2, RATE);
+  media_rtp_source_update (src, 5, 0, 0);
+  media_rtp_source_close_interval (src, &st);
+  ck_assert_uint_eq (st.expected, 0);
+  ck_assert_int_eq (st.cumulative_lost, 0);
+  ck_assert_uint_eq (st.fraction_lost, 0);
+  media_rtp_source_free (src);
+}
+END_TEST
+
 /* ---- Sender -------------------------------------------------------------- */
 
 START_TEST (test_sender)
@@ -742,6 +770,60 @@ START_TEST (test_rtcp_malformed)
 }
 END_TEST
 
+START_TEST (test_rtcp_sdes_chunks)
+{
+  /* RR, then SDES with two chunks: the first has NAME before CNAME and
+   * ends exactly on a word boundary after its null item (so it needs
+   * three more null octets), the second only a CNAME. */
+  static const uint8_t pkt[] = {
+    0x80, 201, 0, 1, 0, 0, 0, 9,                     /* RR, no blocks */
+    0x82, 202, 0, 8,                                 /* SDES, SC=2, 9 words */
+    0, 0, 0, 1,                                      /* chunk 1: SSRC 1 */
+    2, 3, 'B', 'o', 'b',                             /* NAME "Bob" */
+    1, 5, 'b', '@', 'x', '.', 'y',                   /* CNAME "b@x.y" */
+    0, 0, 0, 0,                                      /* null + padding */
+    0, 0, 0, 2,                                      /* chunk 2: SSRC 2 */
+    1, 1, 'c', 0,                                    /* CNAME "c", null */
+    0, 0, 0, 0,                                      /* padding */
+  };
+  ck_assert_uint_eq (sizeof pkt, 8 + 36);
+  ck_assert_int_eq (media_rtcp_validate (pkt, sizeof pkt), 0);
+  media_rtcp_packet p;
+  size_t off = 8;
+  ck_assert_int_eq (media_rtcp_next (pkt, sizeof pkt, &off, &p), 1);
+  ck_assert_uint_eq (p.u.sdes.n_chunks, 2);
+  ck_assert_uint_eq (p.u.sdes.chunks[0].ssrc, 1);
+  ck_assert_uint_eq (p.u.sdes.chunks[0].cname_len, 5);
+  ck_assert_mem_eq (p.u.sdes.chunks[0].cname, "b@x.y", 5);
+  ck_assert_uint_eq (p.u.sdes.chunks[1].ssrc, 2);
+  ck_assert_uint_eq (p.u.sdes.chunks[1].cname_len, 1);
+  ck_assert_mem_eq (p.u.sdes.chunks[1].cname, "c", 1);
+
+  /* Padding is only allowed on the last packet of a compound: RR, a
+   * padded BYE, then the SDES. */
+  static const uint8_t bye[12] = { 0xa1, 203, 0, 2, 0, 0, 0, 1, 0, 0, 0, 4 };
+  uint8_t c[sizeof pkt + sizeof bye];
+  memcpy (c, pkt, 8);
+  memcpy (c + 8, bye, sizeof bye);
+  memcpy (c + 8 + sizeof bye, pkt + 8, sizeof pkt - 8);
+  ck_assert_int_eq (media_rtcp_validate (c, sizeof c), -EBADMSG);
+  c[8] = 0x81;          /* the same BYE unpadded: an empty reason, zeros */
+  ck_assert_int_eq (media_rtcp_validate (c, sizeof c), 0);
+
+  /* Padding that leaves the body off a word boundary: the first chunk's
+   * null item is the body's last octet, its word padding would run into
+   * the packet padding, and a second chunk is claimed. */
+  static const uint8_t padded[16] = {
+    0xa2, 202, 0, 3, 0, 0, 0, 1, 1, 2, 'a', 'b', 0, 0, 0, 3,
+  };
+  uint8_t *copy = dup_exact (padded, sizeof padded);
+  off = 0;
+  ck_assert_int_eq (media_rtcp_next (copy, sizeof padded, &off, &p),
+                    -EBADMSG);
+  free (copy);
+}
+END_TEST
+
 START_TEST (test_rtcp_garbage)
 {
   rng_state = 0xabcdef;
@@ -895,6 +977,7 @@ rtp_suite (void)
   tcase_add_test (tc, test_source_stats_known_answers);
   tcase_add_test (tc, test_source_simple_loss);
   tcase_add_test (tc, test_source_restart_and_bad);
+  tcase_add_test (tc, test_source_probation);
   tcase_add_test (tc, test_sender);
   suite_add_tcase (s, tc);
   tc = tcase_create ("rtcp");
@@ -902,6 +985,7 @@ rtp_suite (void)
   tcase_add_test (tc, test_rtcp_reports);
   tcase_add_test (tc, test_rtcp_truncations);
   tcase_add_test (tc, test_rtcp_malformed);
+  tcase_add_test (tc, test_rtcp_sdes_chunks);
   tcase_add_test (tc, test_rtcp_garbage);
   tcase_add_test (tc, test_rtt_and_report_block);
   suite_add_tcase (s, tc);
