@@ -23,8 +23,8 @@ opus_encode_frame(media_codec *c, const int16_t *pcm, uint8_t *out, size_t cap)
 		return -ENOBUFS;
 	if (n < 0)
 		return -EIO;
-	/* A packet of one or two bytes is DTX's "nothing changed": RFC 7587
-	 * lets the sender keep it to itself. */
+	/* With DTX, libopus documents a result of two bytes or less as a
+	 * packet that need not be transmitted. */
 	if (n <= 2)
 		return 0;
 	return n;
@@ -33,18 +33,14 @@ opus_encode_frame(media_codec *c, const int16_t *pcm, uint8_t *out, size_t cap)
 static int
 check_frame(int n)
 {
-	if (n < 0)
-		return -EBADMSG;
-	if (n != MEDIA_FRAME_SAMPLES)
-		return -EBADMSG;
-	return n;
+	return n == MEDIA_FRAME_SAMPLES ? n : -EBADMSG;
 }
 
 static int
 opus_decode_frame(media_codec *c, const uint8_t *data, size_t len, int16_t *pcm)
 {
 	media_codec_opus *o = (media_codec_opus *)c;
-	if (len > 1275)
+	if (len > MEDIA_CODEC_MAX_PAYLOAD)
 		return -EBADMSG;
 	/* Check the duration before decoding: a 40 ms packet would not fit. */
 	int samples = opus_packet_get_nb_samples(data, (opus_int32)len, MEDIA_SAMPLE_RATE);
@@ -62,7 +58,7 @@ opus_conceal_frame(media_codec *c, const uint8_t *next, size_t next_len,
 	*used_fec = false;
 	/* Only SILK and hybrid packets (TOC config < 16) can carry LBRR, the
 	 * low-bitrate copy of the frame before; CELT-only ones cannot. */
-	if (next && next_len > 0 && next_len <= 1275 && (next[0] >> 3) < 16 &&
+	if (next && next_len > 0 && next_len <= MEDIA_CODEC_MAX_PAYLOAD && (next[0] >> 3) < 16 &&
 	    opus_packet_get_nb_samples(next, (opus_int32)next_len,
 	                               MEDIA_SAMPLE_RATE) == MEDIA_FRAME_SAMPLES) {
 		int n = opus_decode(o->dec, next, (opus_int32)next_len, pcm,
