@@ -263,6 +263,8 @@ on_register_response (FloeAccount *self, nua_handle_t *nh, int status, const cha
     g_message ("account %s: registration failed: %d %s", self->aor, status, phrase ? phrase : "");
     set_failure (self, failure, status, phrase);
     set_state (self, FLOE_ACCOUNT_FAILED);
+    /* The handle has nothing left to refresh; the next attempt makes its own. */
+    g_clear_pointer (&self->reg, nua_handle_destroy);
     /* Retrying a wrong password only locks the account at the server. */
     if (failure != FLOE_ACCOUNT_FAILURE_WRONG_PASSWORD)
       schedule_retry (self);
@@ -513,6 +515,7 @@ floe_account_start (FloeAccount *self, GError **error)
   g_autofree char *instance = NULL;
   g_autofree char *uuid = NULL;
   g_autofree char *host = NULL;
+  g_autofree char *proxy = NULL;
   guint port = self->local_port;
   gboolean tls;
 
@@ -544,6 +547,12 @@ floe_account_start (FloeAccount *self, GError **error)
   bind_url = g_strdup_printf (strchr (host, ':') ? "sip:[%s]:%u" : "sip:%s:%u", host, port);
   if (tls)
     sips_url = g_strdup_printf (strchr (host, ':') ? "sips:[%s]:%u" : "sips:%s:%u", host, port + 1);
+  /* Without an outbound proxy, requests go through the registrar we were
+   * given, as keep-alives must reach it and calls are routed by it. */
+  if (self->outbound_proxy && *self->outbound_proxy)
+    proxy = g_strdup (self->outbound_proxy);
+  else if (self->do_register && self->registrar && *self->registrar)
+    proxy = strstr (self->registrar, ";lr") ? g_strdup (self->registrar) : g_strconcat (self->registrar, ";lr", NULL);
   uuid = g_uuid_string_random ();
   instance = g_strdup_printf ("<urn:uuid:%s>", uuid);
 
@@ -554,15 +563,14 @@ floe_account_start (FloeAccount *self, GError **error)
                           TAG_IF (self->cert_dir, TPTAG_CERTIFICATE (self->cert_dir)),
                           TAG_IF (tls, TPTAG_TLS_VERIFY_POLICY (self->verify_tls ? TPTLS_VERIFY_SUBJECTS_OUT
                                                                                : TPTLS_VERIFY_NONE)),
-                          TAG_IF (self->outbound_proxy && *self->outbound_proxy,
-                                  NUTAG_PROXY (URL_STRING_MAKE (self->outbound_proxy))),
+                          TAG_IF (proxy, NUTAG_PROXY (URL_STRING_MAKE (proxy))),
                           SIPTAG_FROM_STR (self->aor),
                           SIPTAG_USER_AGENT_STR ("Floe/" PACKAGE_VERSION),
                           NUTAG_M_USERNAME (self->user),
                           NUTAG_INSTANCE (instance),
                           /* RFC 5626 when the registrar offers it; otherwise
                            * keep the NAT binding open with OPTIONS/CRLF. */
-                          NUTAG_OUTBOUND ("outbound natify options-keepalive"),
+                          NUTAG_OUTBOUND ("outbound natify options-keepalive no-validate"),
                           NUTAG_KEEPALIVE (self->keepalive * 1000),
                           NUTAG_KEEPALIVE_STREAM (self->keepalive * 1000),
                           NTATAG_SIP_T1X64 (self->transaction_timeout),

@@ -520,6 +520,10 @@ on_call_state (FloeCall *self, int status, const char *phrase, const sip_t *sip,
   int cs = nua_callstate_init;
 
   tl_gets (tags, NUTAG_CALLSTATE_REF (cs), TAG_END ());
+  /* A re-INVITE walks nua through calling/completed again; for a person
+   * the call stays active until it ends. */
+  if (self->state == FLOE_CALL_ACTIVE && cs != nua_callstate_terminating && cs != nua_callstate_terminated)
+    return;
   switch (cs)
     {
     case nua_callstate_calling:

@@ -150,6 +150,9 @@ sip_kamailio_start (SipKamailio *k)
   g_autoptr (GError) error = NULL;
   int log_fd;
 
+  /* One left behind by a test process that failed half-way. */
+  k->pid = 0;
+  sip_kamailio_stop (k);
   log_fd = g_open (log, O_WRONLY | O_CREAT | O_APPEND, 0644);
   g_assert_cmpint (log_fd, >=, 0);
   if (!g_spawn_async_with_fds (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
