@@ -15,6 +15,14 @@
 
 /* 200 ms of slack between the device clock and the media thread's. */
 #define RING_SAMPLES (MEDIA_SAMPLE_RATE / 5)
+/* The two clocks drift apart (no two crystals agree): rather than let the
+ * backlog, and with it the delay, grow until the ring overflows, keep it
+ * bounded. Capture keeps at most 60 ms queued, playback at most 100 ms;
+ * playback starts (and restarts after an underrun) once 40 ms are queued,
+ * so one late frame does not click. */
+#define CAPTURE_MAX_BACKLOG (3 * MEDIA_FRAME_SAMPLES)
+#define PLAYBACK_MAX_QUEUED (5 * MEDIA_FRAME_SAMPLES)
+#define PLAYBACK_PRIME (2 * MEDIA_FRAME_SAMPLES)
 
 typedef struct {
 	media_device base;
@@ -22,6 +30,7 @@ typedef struct {
 	media_ring *ring;
 	PaDeviceIndex index;
 	bool running;
+	bool primed; /* playback callback only */
 } media_device_pa;
 
 static int
@@ -40,7 +49,14 @@ playback_cb(const void *input, void *output, unsigned long frames,
 {
 	media_device_pa *p = user;
 	int16_t *out = output;
-	size_t got = media_ring_read(p->ring, out, frames);
+	size_t got = 0;
+	if (!p->primed && media_ring_readable(p->ring) >= PLAYBACK_PRIME)
+		p->primed = true;
+	if (p->primed) {
+		got = media_ring_read(p->ring, out, frames);
+		if (got < frames)
+			p->primed = false; /* underrun: build up a cushion again */
+	}
 	memset(out + got, 0, (frames - got) * sizeof *out);
 	return paContinue;
 }
@@ -49,9 +65,17 @@ static int
 pa_read(media_device *d, int16_t *pcm)
 {
 	media_device_pa *p = (media_device_pa *)d;
-	if (media_ring_readable(p->ring) < MEDIA_FRAME_SAMPLES) {
+	size_t avail = media_ring_readable(p->ring);
+	if (avail < MEDIA_FRAME_SAMPLES) {
 		memset(pcm, 0, MEDIA_FRAME_SAMPLES * sizeof *pcm);
 		return 0;
+	}
+	/* Drop the oldest audio beyond the backlog bound. */
+	while (avail > CAPTURE_MAX_BACKLOG) {
+		size_t n = avail - CAPTURE_MAX_BACKLOG;
+		if (n > MEDIA_FRAME_SAMPLES)
+			n = MEDIA_FRAME_SAMPLES;
+		avail -= media_ring_read(p->ring, pcm, n);
 	}
 	return (int)media_ring_read(p->ring, pcm, MEDIA_FRAME_SAMPLES);
 }
@@ -60,8 +84,9 @@ static int
 pa_write(media_device *d, const int16_t *pcm)
 {
 	media_device_pa *p = (media_device_pa *)d;
-	if (media_ring_writable(p->ring) < MEDIA_FRAME_SAMPLES)
-		return 0; /* the device is not keeping up: drop, never wait */
+	/* The device is not keeping up (or runs slower): drop, never wait. */
+	if (media_ring_readable(p->ring) + MEDIA_FRAME_SAMPLES > PLAYBACK_MAX_QUEUED)
+		return 0;
 	return (int)media_ring_write(p->ring, pcm, MEDIA_FRAME_SAMPLES);
 }
 

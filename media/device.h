@@ -77,7 +77,13 @@ typedef struct {
  * exceed max) or -EIO when PortAudio cannot start. */
 int media_portaudio_list(media_portaudio_info *out, size_t max);
 
-/* Opens a capture (SOURCE) or playback (SINK) device: name NULL or "" is
+/* Opens a capture (SOURCE) or playback (SINK) device, 48 kHz mono 16-bit
+ * (PortAudio or the host converts for the hardware). The device clock and
+ * the media thread's drift apart; the ring between them keeps the backlog
+ * bounded (capture 60 ms, playback 100 ms) by dropping audio rather than
+ * letting the delay grow, and playback waits for 40 ms before it starts.
+ * No adaptive resampling: over long calls a drift shows as rare drops.
+ * name NULL or "" is
  * the default device, otherwise the first device whose name equals name,
  * or failing that, contains it. NULL with *err: -ENODEV (no such device or
  * no default), -EIO (PortAudio refused). Nothing plays or records before
