@@ -1,6 +1,7 @@
 /* The account assistant. Pages: account -> server -> network. "Add" checks
  * every field, writes the account to GSettings and its password (and the
- * TURN password) to the Secret Service, and only then closes. */
+ * TURN password) to the Secret Service, and only then closes. The
+ * secrets are stored first: the account starts as soon as it is saved. */
 #define G_LOG_DOMAIN "floe-ui"
 #include "config.h"
 
@@ -25,7 +26,6 @@ struct _FloeAccountAssistant {
   GtkLabel *error_label;
   AdwEntryRow *address_row;
   AdwEntryRow *password_row;
-  AdwEntryRow *display_name_row;
   AdwEntryRow *registrar_row;
   AdwEntryRow *proxy_row;
   AdwComboRow *transport_row;
@@ -38,6 +38,7 @@ struct _FloeAccountAssistant {
   guint page;
   gboolean busy;
   char *account_id;         /* while the secrets are being stored */
+  gboolean password_stored; /* the account's password is in the keyring */
   GCancellable *cancellable;
 };
 
@@ -186,13 +187,21 @@ floe_account_assistant_set_busy (FloeAccountAssistant *self, gboolean busy)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "assistant.next", !busy);
 }
 
-/* The account is useless without its password: take it back. Also when
- * the window was closed while the keyring was busy (its widgets are gone). */
+static void
+on_abandoned_secret_cleared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  floe_secret_clear_finish (result, NULL);
+}
+
+/* The account is only added once its secrets are stored; when that fails
+ * (or the window closed while the keyring worked), the account password
+ * already stored is taken back out. */
 static void
 floe_account_assistant_abandon (FloeAccountAssistant *self)
 {
-  if (self->account_id != NULL)
-    floe_application_remove_account (self->application, self->account_id);
+  if (self->account_id != NULL && self->password_stored)
+    floe_secret_clear_async (FLOE_SECRET_SIP_ACCOUNT, self->account_id, NULL, on_abandoned_secret_cleared, NULL);
+  self->password_stored = FALSE;
   g_clear_pointer (&self->account_id, g_free);
 }
 
@@ -207,10 +216,15 @@ floe_account_assistant_fail (FloeAccountAssistant *self, const char *message)
 static void
 floe_account_assistant_finish (FloeAccountAssistant *self)
 {
+  static const char *const transports[] = { "udp", "tcp", "tls" };
   GSettings *settings = floe_application_get_settings (self->application);
   g_autofree char *stun = row_text_stripped (self->stun_row);
   g_autofree char *turn = row_text_stripped (self->turn_row);
   g_autofree char *turn_user = row_text_stripped (self->turn_user_row);
+  g_autofree char *address = floe_account_assistant_normalize_address (row_text (self->address_row), NULL);
+  g_autofree char *registrar = row_text_stripped (self->registrar_row);
+  g_autofree char *proxy = row_text_stripped (self->proxy_row);
+  guint transport = adw_combo_row_get_selected (self->transport_row);
 
   /* ICE servers are shared by every account: only what was typed changes. */
   if (*stun != '\0')
@@ -220,6 +234,8 @@ floe_account_assistant_finish (FloeAccountAssistant *self)
       g_settings_set_string (settings, "turn-server", turn);
       g_settings_set_string (settings, "turn-username", turn_user);
     }
+  floe_application_add_account (self->application, self->account_id, address, registrar, proxy,
+                                transports[MIN (transport, G_N_ELEMENTS (transports) - 1)]);
   g_clear_pointer (&self->account_id, g_free);
   floe_account_assistant_set_busy (self, FALSE);
   gtk_window_destroy (GTK_WINDOW (self));
@@ -282,6 +298,7 @@ on_account_secret_stored (GObject *source, GAsyncResult *result, gpointer user_d
       floe_account_assistant_fail (self, message);
       return;
     }
+  self->password_stored = TRUE;
 
   turn = row_text_stripped (self->turn_row);
   if (*turn == '\0' || *row_text (self->turn_password_row) == '\0')
@@ -300,20 +317,14 @@ on_account_secret_stored (GObject *source, GAsyncResult *result, gpointer user_d
 static void
 floe_account_assistant_add (FloeAccountAssistant *self)
 {
-  static const char *const transports[] = { "udp", "tcp", "tls" };
   g_autofree char *address = floe_account_assistant_normalize_address (row_text (self->address_row), NULL);
-  g_autofree char *display_name = row_text_stripped (self->display_name_row);
-  g_autofree char *registrar = row_text_stripped (self->registrar_row);
-  g_autofree char *proxy = row_text_stripped (self->proxy_row);
-  guint transport = adw_combo_row_get_selected (self->transport_row);
   g_autofree char *label = NULL;
 
   g_return_if_fail (address != NULL);
 
   floe_account_assistant_set_busy (self, TRUE);
-  self->account_id = floe_application_add_account (self->application, address, display_name,
-                                                   registrar, proxy,
-                                                   transports[MIN (transport, G_N_ELEMENTS (transports) - 1)]);
+  self->account_id = floe_application_new_account_id ();
+  self->password_stored = FALSE;
   /* Translators: the label of the account password in the keyring. */
   label = g_strdup_printf (_("Floe password for %s"), address);
   floe_secret_store_async (FLOE_SECRET_SIP_ACCOUNT, self->account_id, label, row_text (self->password_row),
@@ -405,7 +416,6 @@ floe_account_assistant_class_init (FloeAccountAssistantClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FloeAccountAssistant, error_label);
   gtk_widget_class_bind_template_child (widget_class, FloeAccountAssistant, address_row);
   gtk_widget_class_bind_template_child (widget_class, FloeAccountAssistant, password_row);
-  gtk_widget_class_bind_template_child (widget_class, FloeAccountAssistant, display_name_row);
   gtk_widget_class_bind_template_child (widget_class, FloeAccountAssistant, registrar_row);
   gtk_widget_class_bind_template_child (widget_class, FloeAccountAssistant, proxy_row);
   gtk_widget_class_bind_template_child (widget_class, FloeAccountAssistant, transport_row);

@@ -36,15 +36,60 @@ static void
 floe_account_row_update (FloeAccountRow *self)
 {
   g_autofree char *address = g_settings_get_string (self->account_settings, "address");
-  GObject *account = floe_application_get_account (self->application, self->account_id);
+  FloePhone *phone = floe_application_get_phone (self->application);
+  FloeAccount *account = floe_phone_get_account (phone, self->account_id);
+  const char *problem = floe_phone_get_account_problem (phone, self->account_id);
+  g_autofree char *failed = NULL;
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), address);
 
   if (!g_settings_get_boolean (self->account_settings, "enabled"))
-    floe_account_row_set_state (self, "network-offline-symbolic", _("Disabled"));
-  else if (account == NULL)
-    floe_account_row_set_state (self, "network-offline-symbolic",
-                                _("Not registered: this version of Floe has no SIP engine"));
+    {
+      floe_account_row_set_state (self, "network-offline-symbolic", _("Disabled"));
+      return;
+    }
+  if (account == NULL)
+    {
+      if (problem != NULL)
+        floe_account_row_set_state (self, "dialog-warning-symbolic", problem);
+      else
+        floe_account_row_set_state (self, "content-loading-symbolic", _("Starting…"));
+      return;
+    }
+
+  switch (floe_account_get_state (account))
+    {
+    case FLOE_ACCOUNT_REGISTERING:
+      floe_account_row_set_state (self, "content-loading-symbolic", _("Registering…"));
+      break;
+    case FLOE_ACCOUNT_REGISTERED:
+      floe_account_row_set_state (self, "emblem-ok-symbolic", _("Registered"));
+      break;
+    case FLOE_ACCOUNT_READY:
+      floe_account_row_set_state (self, "emblem-ok-symbolic", _("Ready for direct calls"));
+      break;
+    case FLOE_ACCOUNT_FAILED:
+      /* Translators: %s says why, e.g. "The password was refused." */
+      failed = g_strdup_printf (_("Not registered: %s"),
+                                floe_account_get_failure_message (account) != NULL
+                                  ? floe_account_get_failure_message (account) : _("the server refused"));
+      floe_account_row_set_state (self, "dialog-warning-symbolic", failed);
+      break;
+    case FLOE_ACCOUNT_STOPPING:
+      floe_account_row_set_state (self, "content-loading-symbolic", _("Disconnecting…"));
+      break;
+    case FLOE_ACCOUNT_OFFLINE:
+    default:
+      floe_account_row_set_state (self, "network-offline-symbolic", _("Offline"));
+      break;
+    }
+}
+
+static void
+on_account_changed (FloePhone *phone, const char *account_id, FloeAccountRow *self)
+{
+  if (g_strcmp0 (account_id, self->account_id) == 0)
+    floe_account_row_update (self);
 }
 
 static void
@@ -91,6 +136,8 @@ floe_account_row_new (FloeApplication *application, const char *account_id)
   self->account_settings = floe_application_get_account_settings (application, account_id);
   g_signal_connect_object (self->account_settings, "changed", G_CALLBACK (on_account_settings_changed),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (floe_application_get_phone (application), "account-changed",
+                           G_CALLBACK (on_account_changed), self, 0);
   floe_account_row_update (self);
   return GTK_WIDGET (self);
 }

@@ -22,13 +22,10 @@ struct _FloeApplication {
 
   GSettings *settings;
   FloeCallHistory *history;
-  GObject *current_call;
+  FloePhone *phone;
 };
 
 G_DEFINE_FINAL_TYPE (FloeApplication, floe_application, ADW_TYPE_APPLICATION)
-
-enum { PROP_0, PROP_CURRENT_CALL, N_PROPS };
-static GParamSpec *props[N_PROPS];
 
 GSettings *
 floe_application_get_settings (FloeApplication *self)
@@ -56,41 +53,44 @@ floe_application_get_account_settings (FloeApplication *self, const char *accoun
   return g_settings_new_with_path (FLOE_APP_ID ".Account", path);
 }
 
-GObject *
-floe_application_get_current_call (FloeApplication *self)
+FloePhone *
+floe_application_get_phone (FloeApplication *self)
 {
   g_return_val_if_fail (FLOE_IS_APPLICATION (self), NULL);
-  return self->current_call;
+  return self->phone;
 }
 
 /* --- accounts ----------------------------------------------------------- */
 
 char *
-floe_application_add_account (FloeApplication *self, const char *address,
-                              const char *display_name, const char *registrar,
-                              const char *outbound_proxy, const char *transport)
+floe_application_new_account_id (void)
 {
   g_autofree char *uuid = g_uuid_string_random ();
+  GString *id = g_string_new (NULL);
+
+  /* GSettings paths take [A-Za-z0-9-]: the UUID's hex digits will do. */
+  for (const char *p = uuid; *p != '\0'; p++)
+    if (*p != '-')
+      g_string_append_c (id, *p);
+  return g_string_free (id, FALSE);
+}
+
+void
+floe_application_add_account (FloeApplication *self, const char *id, const char *address,
+                              const char *registrar, const char *outbound_proxy,
+                              const char *transport)
+{
   g_autoptr (GSettings) account = NULL;
   g_auto (GStrv) ids = NULL;
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
   g_auto (GStrv) new_ids = NULL;
-  GString *id_string = g_string_new (NULL);
-  char *id;
 
-  g_return_val_if_fail (FLOE_IS_APPLICATION (self), NULL);
-  g_return_val_if_fail (address != NULL, NULL);
-
-  /* The id names a GSettings path: the UUID's hex digits, without dashes. */
-  for (const char *p = uuid; *p != '\0'; p++)
-    if (*p != '-')
-      g_string_append_c (id_string, *p);
-  id = g_string_free (id_string, FALSE);
+  g_return_if_fail (FLOE_IS_APPLICATION (self));
+  g_return_if_fail (id != NULL && address != NULL);
 
   account = floe_application_get_account_settings (self, id);
   g_settings_delay (account);
   g_settings_set_string (account, "address", address);
-  g_settings_set_string (account, "display-name", display_name != NULL ? display_name : "");
   g_settings_set_string (account, "registrar", registrar != NULL ? registrar : "");
   g_settings_set_string (account, "outbound-proxy", outbound_proxy != NULL ? outbound_proxy : "");
   g_settings_set_string (account, "transport", transport != NULL ? transport : "udp");
@@ -102,7 +102,6 @@ floe_application_add_account (FloeApplication *self, const char *address,
   g_strv_builder_add (builder, id);
   new_ids = g_strv_builder_end (builder);
   g_settings_set_strv (self->settings, "accounts", (const char *const *) new_ids);
-  return id;
 }
 
 static void
@@ -142,25 +141,6 @@ floe_application_remove_account (FloeApplication *self, const char *account_id)
     g_settings_reset (account, keys[i]);
 
   floe_secret_clear_async (FLOE_SECRET_SIP_ACCOUNT, account_id, NULL, on_secret_cleared, NULL);
-}
-
-GObject *
-floe_application_get_account (FloeApplication *self, const char *account_id)
-{
-  g_return_val_if_fail (FLOE_IS_APPLICATION (self), NULL);
-  /* The core's FloeAccount is not wired in yet: there is no live account. */
-  return NULL;
-}
-
-gboolean
-floe_application_dial (FloeApplication *self, const char *address, GError **error)
-{
-  g_return_val_if_fail (FLOE_IS_APPLICATION (self), FALSE);
-  g_return_val_if_fail (address != NULL, FALSE);
-
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                       _("Calls cannot be placed yet: this version of Floe has no SIP engine."));
-  return FALSE;
 }
 
 /* --- actions ------------------------------------------------------------ */
@@ -225,6 +205,25 @@ on_about (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 }
 
 static void
+on_answer (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  FloeApplication *self = FLOE_APPLICATION (user_data);
+
+  g_application_withdraw_notification (G_APPLICATION (self), "incoming-call");
+  floe_phone_answer (self->phone);
+  g_application_activate (G_APPLICATION (self));
+}
+
+static void
+on_decline (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  FloeApplication *self = FLOE_APPLICATION (user_data);
+
+  g_application_withdraw_notification (G_APPLICATION (self), "incoming-call");
+  floe_phone_decline (self->phone);
+}
+
+static void
 on_quit (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   g_application_quit (G_APPLICATION (user_data));
@@ -234,8 +233,43 @@ static const GActionEntry app_actions[] = {
   { "add-account", on_add_account, NULL, NULL, NULL, { 0 } },
   { "preferences", on_preferences, NULL, NULL, NULL, { 0 } },
   { "about", on_about, NULL, NULL, NULL, { 0 } },
+  { "answer", on_answer, NULL, NULL, NULL, { 0 } },
+  { "decline", on_decline, NULL, NULL, NULL, { 0 } },
   { "quit", on_quit, NULL, NULL, NULL, { 0 } },
 };
+
+/* --- calls ------------------------------------------------------------- */
+
+/* A call rings: tell the desktop (a notification with Answer and Decline)
+ * and bring the window up with the call in it. */
+static void
+on_incoming_call (FloePhone *phone, FloeCall *call, FloeApplication *self)
+{
+  g_autoptr (GNotification) notification = g_notification_new (_("Incoming Call"));
+  g_autoptr (GIcon) icon = g_themed_icon_new ("call-incoming-symbolic");
+  GtkWindow *window = floe_application_main_window (self);
+
+  g_notification_set_body (notification, floe_call_get_remote_uri (call));
+  g_notification_set_icon (notification, icon);
+  g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_URGENT);
+  g_notification_set_default_action (notification, "app.answer");
+  g_notification_add_button (notification, _("Decline"), "app.decline");
+  g_notification_add_button (notification, _("Answer"), "app.answer");
+  g_application_send_notification (G_APPLICATION (self), "incoming-call", notification);
+
+  if (window != NULL)
+    gtk_window_present (window);
+}
+
+static void
+on_call_changed (FloePhone *phone, GParamSpec *pspec, FloeApplication *self)
+{
+  FloeCall *call = floe_phone_get_call (phone);
+
+  /* Answered, declined or gone elsewhere: the notification is stale. */
+  if (call == NULL || floe_call_get_state (call) != FLOE_CALL_RINGING)
+    g_application_withdraw_notification (G_APPLICATION (self), "incoming-call");
+}
 
 /* --- GApplication ------------------------------------------------------- */
 
@@ -258,6 +292,11 @@ floe_application_startup (GApplication *application)
   self->history = floe_call_history_new (history_path, &error);
   if (error != NULL)
     g_warning ("%s", error->message);
+
+  self->phone = floe_phone_new (self->settings, self->history);
+  g_signal_connect_object (self->phone, "incoming-call", G_CALLBACK (on_incoming_call), self, 0);
+  g_signal_connect_object (self->phone, "notify::call", G_CALLBACK (on_call_changed), self, 0);
+  floe_phone_start (self->phone);
 }
 
 static void
@@ -286,7 +325,8 @@ floe_application_shutdown (GApplication *application)
 {
   FloeApplication *self = FLOE_APPLICATION (application);
 
-  g_clear_object (&self->current_call);
+  if (self->phone != NULL)
+    floe_phone_stop (self->phone);
   G_APPLICATION_CLASS (floe_application_parent_class)->shutdown (application);
 }
 
@@ -296,24 +336,9 @@ floe_application_finalize (GObject *object)
   FloeApplication *self = FLOE_APPLICATION (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->phone);
   g_clear_object (&self->history);
-  g_clear_object (&self->current_call);
   G_OBJECT_CLASS (floe_application_parent_class)->finalize (object);
-}
-
-static void
-floe_application_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
-{
-  FloeApplication *self = FLOE_APPLICATION (object);
-
-  switch (prop_id)
-    {
-    case PROP_CURRENT_CALL:
-      g_value_set_object (value, self->current_call);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -323,14 +348,9 @@ floe_application_class_init (FloeApplicationClass *klass)
   GApplicationClass *application_class = G_APPLICATION_CLASS (klass);
 
   object_class->finalize = floe_application_finalize;
-  object_class->get_property = floe_application_get_property;
   application_class->startup = floe_application_startup;
   application_class->activate = floe_application_activate;
   application_class->shutdown = floe_application_shutdown;
-
-  props[PROP_CURRENT_CALL] = g_param_spec_object ("current-call", NULL, NULL, G_TYPE_OBJECT,
-                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
 static void

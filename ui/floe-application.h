@@ -5,6 +5,7 @@
 #include <adwaita.h>
 
 #include "floe-call-history.h"
+#include "floe-phone.h"
 
 G_BEGIN_DECLS
 
@@ -21,21 +22,17 @@ FloeCallHistory *floe_application_get_history (FloeApplication *self);
 /* The settings of one account (relocatable schema org.floe.Floe.Account). */
 GSettings *floe_application_get_account_settings (FloeApplication *self, const char *account_id);
 
-/* The core account object of an account id, or NULL when the core has none
- * (yet). */
-GObject *floe_application_get_account (FloeApplication *self, const char *account_id);
+/* The live accounts and the current call. */
+FloePhone *floe_application_get_phone (FloeApplication *self);
 
-/* Places a call from the first enabled account. FALSE with a sentence for
- * the user when it cannot. */
-gboolean floe_application_dial (FloeApplication *self, const char *address, GError **error);
-
-/* The call shown in the window, or NULL (property "current-call"). */
-GObject *floe_application_get_current_call (FloeApplication *self);
-
-/* Adds an account from the assistant's fields; the id is returned. */
-char *floe_application_add_account (FloeApplication *self, const char *address,
-                                    const char *display_name, const char *registrar,
-                                    const char *outbound_proxy, const char *transport);
+/* A fresh account id (it names the account's GSettings path and keys its
+ * password in the keyring). */
+char *floe_application_new_account_id (void);
+/* Saves an account under id and appends it to the list; its password must
+ * already be in the keyring, since the account starts at once. */
+void floe_application_add_account (FloeApplication *self, const char *id, const char *address,
+                                   const char *registrar, const char *outbound_proxy,
+                                   const char *transport);
 /* Forgets an account: its settings and its password. */
 void floe_application_remove_account (FloeApplication *self, const char *account_id);
 

@@ -4,13 +4,14 @@
 
 #include <adwaita.h>
 
+#include "floe-phone.h"
+
 G_BEGIN_DECLS
 
 #define FLOE_TYPE_CALL_VIEW (floe_call_view_get_type ())
 G_DECLARE_FINAL_TYPE (FloeCallView, floe_call_view, FLOE, CALL_VIEW, GtkWidget)
 
-/* The call to show (a FloeCall from the core), or NULL. */
-void floe_call_view_set_call (FloeCallView *self, GObject *call);
-GObject *floe_call_view_get_call (FloeCallView *self);
+/* Shows the phone's current call, following it as it changes. */
+void floe_call_view_set_phone (FloeCallView *self, FloePhone *phone);
 
 G_END_DECLS

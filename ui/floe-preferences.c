@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "media/device.h"
 #include "src/floe-ice-server.h"
 
 #include "floe-preferences.h"
@@ -17,7 +18,6 @@ struct _FloePreferences {
   GtkListBox *accounts_list;
   AdwComboRow *input_row;
   AdwComboRow *output_row;
-  GtkListBox *codecs_list;
   AdwComboRow *srtp_row;
   AdwComboRow *ice_policy_row;
   AdwEntryRow *stun_row;
@@ -41,7 +41,9 @@ floe_preferences_toast (FloePreferences *self, const char *message)
 /* --- enum keys <-> combo rows -------------------------------------------- */
 
 static const char *const srtp_nicks[] = { "disabled", "optional", "mandatory", NULL };
-static const char *const ice_policy_nicks[] = { "all", "no-relay", "relay-only", NULL };
+/* "relay-only" is in the schema but not offered: the core's ICE transport
+ * cannot be told to use relays only yet. */
+static const char *const ice_policy_nicks[] = { "all", "no-relay", NULL };
 
 static gboolean
 nick_to_index (GValue *value, GVariant *variant, gpointer user_data)
@@ -158,97 +160,36 @@ floe_preferences_reload_accounts (FloePreferences *self)
     }
 }
 
-/* --- codecs ------------------------------------------------------------- */
-
-static const char *
-codec_label (const char *codec)
-{
-  if (g_strcmp0 (codec, "opus") == 0)
-    return "Opus";
-  if (g_strcmp0 (codec, "pcmu") == 0)
-    return _("G.711 µ-law (PCMU)");
-  if (g_strcmp0 (codec, "pcma") == 0)
-    return _("G.711 A-law (PCMA)");
-  return codec;
-}
-
-static void
-on_codec_move (GtkButton *button, FloePreferences *self)
-{
-  guint from = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "floe-index"));
-  int delta = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "floe-delta"));
-  g_auto (GStrv) codecs = g_settings_get_strv (self->settings, "codec-order");
-  guint n = g_strv_length (codecs);
-  guint to = (guint) ((int) from + delta);
-  char *swap;
-
-  if (from >= n || to >= n)
-    return;
-  swap = codecs[from];
-  codecs[from] = codecs[to];
-  codecs[to] = swap;
-  g_settings_set_strv (self->settings, "codec-order", (const char *const *) codecs);
-}
-
-static GtkWidget *
-codec_move_button (FloePreferences *self, const char *icon, const char *label, guint index, int delta,
-                   gboolean sensitive)
-{
-  GtkWidget *button = gtk_button_new_from_icon_name (icon);
-
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (button, "flat");
-  gtk_widget_set_sensitive (button, sensitive);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-  g_object_set_data (G_OBJECT (button), "floe-index", GUINT_TO_POINTER (index));
-  g_object_set_data (G_OBJECT (button), "floe-delta", GINT_TO_POINTER (delta));
-  g_signal_connect_object (button, "clicked", G_CALLBACK (on_codec_move), self, 0);
-  return button;
-}
-
-static void
-floe_preferences_reload_codecs (FloePreferences *self)
-{
-  g_auto (GStrv) codecs = g_settings_get_strv (self->settings, "codec-order");
-  guint n = g_strv_length (codecs);
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->codecs_list))) != NULL)
-    gtk_list_box_remove (self->codecs_list, child);
-
-  for (guint i = 0; i < n; i++)
-    {
-      const char *label = codec_label (codecs[i]);
-      /* Translators: %s is a codec name. */
-      g_autofree char *up = g_strdup_printf (_("Prefer %s more"), label);
-      g_autofree char *down = g_strdup_printf (_("Prefer %s less"), label);
-      GtkWidget *row = adw_action_row_new ();
-
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), label);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 codec_move_button (self, "go-up-symbolic", up, i, -1, i > 0));
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 codec_move_button (self, "go-down-symbolic", down, i, +1, i + 1 < n));
-      gtk_list_box_append (self->codecs_list, row);
-    }
-}
-
 /* --- devices ------------------------------------------------------------ */
 
-/* Lists the system default and the saved device: the device list of the
- * audio layer is not reachable from ui/ yet (ui/ depends on src/ only). */
+/* The system default, then PortAudio's devices that can capture (or play),
+ * and the saved one even when it is not plugged in now. */
 static void
 floe_preferences_fill_devices (FloePreferences *self, AdwComboRow *row, const char *key)
 {
+  gboolean input = g_str_equal (key, "input-device");
   g_autofree char *saved = g_settings_get_string (self->settings, key);
   GtkStringList *list = gtk_string_list_new (NULL);
+  media_portaudio_info devices[64];
+  int n = media_portaudio_list (devices, G_N_ELEMENTS (devices));
+  guint selected = 0;
 
   gtk_string_list_append (list, _("System Default"));
-  if (*saved != '\0')
-    gtk_string_list_append (list, saved);
+  for (int i = 0; i < MIN (n, (int) G_N_ELEMENTS (devices)); i++)
+    {
+      if ((input ? devices[i].max_inputs : devices[i].max_outputs) <= 0)
+        continue;
+      gtk_string_list_append (list, devices[i].name);
+      if (g_strcmp0 (devices[i].name, saved) == 0)
+        selected = g_list_model_get_n_items (G_LIST_MODEL (list)) - 1;
+    }
+  if (*saved != '\0' && selected == 0)
+    {
+      gtk_string_list_append (list, saved);
+      selected = g_list_model_get_n_items (G_LIST_MODEL (list)) - 1;
+    }
   adw_combo_row_set_model (row, G_LIST_MODEL (list));
-  adw_combo_row_set_selected (row, *saved != '\0' ? 1 : 0);
+  adw_combo_row_set_selected (row, selected);
   g_object_unref (list);
 }
 
@@ -380,7 +321,6 @@ floe_preferences_class_init (FloePreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, accounts_list);
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, input_row);
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, output_row);
-  gtk_widget_class_bind_template_child (widget_class, FloePreferences, codecs_list);
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, srtp_row);
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, ice_policy_row);
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, stun_row);
@@ -416,9 +356,6 @@ floe_preferences_new (FloeApplication *application)
   g_signal_connect_object (self->settings, "changed::accounts",
                            G_CALLBACK (floe_preferences_reload_accounts), self, G_CONNECT_SWAPPED);
   floe_preferences_reload_accounts (self);
-  g_signal_connect_object (self->settings, "changed::codec-order",
-                           G_CALLBACK (floe_preferences_reload_codecs), self, G_CONNECT_SWAPPED);
-  floe_preferences_reload_codecs (self);
 
   floe_preferences_fill_devices (self, self->input_row, "input-device");
   floe_preferences_fill_devices (self, self->output_row, "output-device");

@@ -1,4 +1,4 @@
-/* Preferences: accounts, audio devices, codec order, call encryption, and
+/* Preferences: accounts, audio devices, call encryption, and
  * how calls cross the network (ICE policy, STUN and TURN servers). */
 #pragma once
 

@@ -185,7 +185,7 @@ floe_window_dial (FloeWindow *self, const char *address)
       gtk_widget_grab_focus (GTK_WIDGET (self->address_entry));
       return;
     }
-  if (!floe_application_dial (floe_window_get_app (self), trimmed, &error))
+  if (!floe_phone_dial (floe_application_get_phone (floe_window_get_app (self)), trimmed, &error))
     floe_window_show_toast (self, error->message);
 }
 
@@ -235,12 +235,16 @@ on_dial_pad_digit (FloeWindow *self, const char *digit)
 static void
 on_current_call_changed (FloeWindow *self)
 {
-  FloeApplication *app = floe_window_get_app (self);
-  GObject *call = floe_application_get_current_call (app);
+  FloeCall *call = floe_phone_get_call (floe_application_get_phone (floe_window_get_app (self)));
 
-  floe_call_view_set_call (self->call_view, call);
   gtk_stack_set_visible_child_name (self->stack, call != NULL ? "call" : "dial");
   adw_window_title_set_subtitle (self->window_title, call != NULL ? _("In Call") : "");
+}
+
+static void
+on_call_ended (FloeWindow *self, const char *sentence)
+{
+  floe_window_show_toast (self, sentence);
 }
 
 /* --- lifetime ----------------------------------------------------------- */
@@ -260,8 +264,11 @@ floe_window_setup (FloeWindow *self, FloeApplication *app)
   gtk_list_box_bind_model (self->history_list, G_LIST_MODEL (floe_application_get_history (app)),
                            create_history_row, NULL, NULL);
 
-  g_signal_connect_object (app, "notify::current-call", G_CALLBACK (on_current_call_changed),
-                           self, G_CONNECT_SWAPPED);
+  floe_call_view_set_phone (self->call_view, floe_application_get_phone (app));
+  g_signal_connect_object (floe_application_get_phone (app), "notify::call",
+                           G_CALLBACK (on_current_call_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (floe_application_get_phone (app), "call-ended",
+                           G_CALLBACK (on_call_ended), self, G_CONNECT_SWAPPED);
   on_current_call_changed (self);
 }
 
