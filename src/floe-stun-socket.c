@@ -346,8 +346,11 @@ dispatch_packet (FloeStunSocket *self, const ice_addr *remote,
           if (r == 1)
             g_signal_emit (self, signals[SIGNAL_TURN_DATA], 0, es->engine, &d);
         }
-      /* -ENOENT: not this engine's; anything else it has dealt with. */
-      if (r != -ENOENT)
+      /* Claimed: a response it was waiting for (even one failing
+       * integrity), or TURN data.  -ENOENT (not its transaction, not its
+       * server) and -EBADMSG (not a message it reads: ChannelData is
+       * nonsense to the STUN engine) go on to the next engine. */
+      if (r >= 0 || r == -EACCES)
         {
           engine_flush (es);
           return;

@@ -275,6 +275,27 @@ run_until (const bool *flag)
 
 typedef struct
 {
+  bool done;
+  ice_stun_txn_event_kind kind;
+  ice_addr mapped;
+  int mapped_rc;
+} BindingResult;
+
+static void
+on_stun_event (FloeStunSocket *sock, gpointer txns, gpointer event, gpointer user)
+{
+  BindingResult *r = user;
+  const ice_stun_txn_event *e = event;
+  (void) sock;
+  (void) txns;
+  r->done = true;
+  r->kind = e->kind;
+  if (e->kind == ICE_STUN_TXN_RESPONSE)
+    r->mapped_rc = ice_stun_msg_get_xor_addr (&e->msg, ICE_STUN_ATTR_XOR_MAPPED_ADDRESS, &r->mapped);
+}
+
+typedef struct
+{
   FloeStunSocket *sock;
   ice_turn_client *turn;
   ice_addr relayed;
@@ -286,6 +307,8 @@ typedef struct
   ice_addr data_peer;
   uint16_t data_channel;
   GByteArray *data;
+  ice_stun_txns *stun; /* shares the socket, offered packets first */
+  BindingResult binding;
 } Client;
 
 static void
@@ -365,6 +388,34 @@ open_socket (const Coturn *turn, ice_transport t)
   return sock;
 }
 
+/* One Binding transaction on sock through txns (already added to it):
+ * the mapped address coturn saw. */
+static ice_addr
+binding (FloeStunSocket *sock, ice_stun_txns *txns, BindingResult *result)
+{
+  ice_transport t = floe_stun_socket_get_transport (sock);
+  memset (result, 0, sizeof *result);
+  uint8_t buf[128];
+  ice_stun_writer w;
+  ice_stun_writer_init (&w, buf, sizeof buf, ICE_STUN_METHOD_BINDING, ICE_STUN_CLASS_REQUEST, NULL);
+  ice_stun_add_fingerprint (&w);
+  int len = ice_stun_writer_finish (&w);
+  ck_assert_int_gt (len, 0);
+  ice_stun_txn_request req = {
+    .data = buf,
+    .len = (size_t) len,
+    .transport = t,
+    .local = *floe_stun_socket_get_local (sock),
+  };
+  ice_addr_set (&req.remote, "127.0.0.1", server_port (&main_turn, t));
+  ck_assert_int_eq (ice_stun_txns_start (txns, (uint64_t) g_get_monotonic_time (), &req), 0);
+  floe_stun_socket_kick (sock, txns);
+  ck_assert (run_until (&result->done));
+  ck_assert_int_eq (result->kind, ICE_STUN_TXN_RESPONSE);
+  ck_assert_int_eq (result->mapped_rc, 0);
+  return result->mapped;
+}
+
 static void
 client_open_on (Client *c, const Coturn *turn, ice_transport t,
                 const char *username, const char *password)
@@ -384,6 +435,9 @@ client_open_on (Client *c, const Coturn *turn, ice_transport t,
   ck_assert_ptr_nonnull (c->turn);
   g_signal_connect (c->sock, "turn-event", G_CALLBACK (on_turn_event), c);
   g_signal_connect (c->sock, "turn-data", G_CALLBACK (on_turn_data), c);
+  c->stun = ice_stun_txns_new (NULL);
+  g_signal_connect (c->sock, "stun-event", G_CALLBACK (on_stun_event), &c->binding);
+  floe_stun_socket_add_stun (c->sock, c->stun);
   floe_stun_socket_add_turn (c->sock, c->turn);
 }
 
@@ -433,6 +487,8 @@ client_close (Client *c)
       ck_assert_int_eq (ice_turn_client_state (c->turn), ICE_TURN_STATE_CLOSED);
     }
   floe_stun_socket_remove_engine (c->sock, c->turn);
+  floe_stun_socket_remove_engine (c->sock, c->stun);
+  ice_stun_txns_free (c->stun);
   ice_turn_client_free (c->turn);
   g_object_unref (c->sock);
   g_byte_array_unref (c->data);
@@ -442,60 +498,20 @@ client_close (Client *c)
 
 static const ice_transport transports[] = { ICE_TRANSPORT_UDP, ICE_TRANSPORT_TCP, ICE_TRANSPORT_TLS };
 
-typedef struct
-{
-  bool done;
-  ice_stun_txn_event_kind kind;
-  ice_addr mapped;
-  int mapped_rc;
-} BindingResult;
-
-static void
-on_stun_event (FloeStunSocket *sock, gpointer txns, gpointer event, gpointer user)
-{
-  BindingResult *r = user;
-  const ice_stun_txn_event *e = event;
-  (void) sock;
-  (void) txns;
-  r->done = true;
-  r->kind = e->kind;
-  if (e->kind == ICE_STUN_TXN_RESPONSE)
-    r->mapped_rc = ice_stun_msg_get_xor_addr (&e->msg, ICE_STUN_ATTR_XOR_MAPPED_ADDRESS, &r->mapped);
-}
-
 START_TEST (test_binding)
 {
   ice_transport t = transports[_i];
   FloeStunSocket *sock = open_socket (&main_turn, t);
   ice_stun_txns *txns = ice_stun_txns_new (NULL);
-  BindingResult result = { 0 };
+  BindingResult result;
   g_signal_connect (sock, "stun-event", G_CALLBACK (on_stun_event), &result);
   floe_stun_socket_add_stun (sock, txns);
-
-  uint8_t buf[128];
-  ice_stun_writer w;
-  ice_stun_writer_init (&w, buf, sizeof buf, ICE_STUN_METHOD_BINDING, ICE_STUN_CLASS_REQUEST, NULL);
-  ice_stun_add_fingerprint (&w);
-  int len = ice_stun_writer_finish (&w);
-  ck_assert_int_gt (len, 0);
-  ice_stun_txn_request req = {
-    .data = buf,
-    .len = (size_t) len,
-    .transport = t,
-    .local = *floe_stun_socket_get_local (sock),
-  };
-  ice_addr_set (&req.remote, "127.0.0.1", server_port (&main_turn, t));
-  ck_assert_int_eq (ice_stun_txns_start (txns, (uint64_t) g_get_monotonic_time (), &req), 0);
-  floe_stun_socket_kick (sock, txns);
-  ck_assert (run_until (&result.done));
-  ck_assert_int_eq (result.kind, ICE_STUN_TXN_RESPONSE);
-  ck_assert_int_eq (result.mapped_rc, 0);
+  ice_addr mapped = binding (sock, txns, &result);
   /* On loopback coturn sees exactly our socket's address. */
   char a[ICE_ADDR_STRLEN], b[ICE_ADDR_STRLEN];
-  ck_assert_msg (ice_addr_equal (&result.mapped, floe_stun_socket_get_local (sock)),
-                 "mapped %s, local %s", ice_addr_to_string (&result.mapped, a),
+  ck_assert_msg (ice_addr_equal (&mapped, floe_stun_socket_get_local (sock)),
+                 "mapped %s, local %s", ice_addr_to_string (&mapped, a),
                  ice_addr_to_string (floe_stun_socket_get_local (sock), b));
-
   floe_stun_socket_remove_engine (sock, txns);
   ice_stun_txns_free (txns);
   g_object_unref (sock);
@@ -605,6 +621,13 @@ START_TEST (test_relay)
   expect_data (&b, &a.relayed, (uint16_t) ch_b, big, sizeof big);
   ck_assert (floe_stun_socket_turn_send (b.sock, b.turn, &a.relayed, big, 999, &error));
   expect_data (&a, &b.relayed, (uint16_t) ch_a, big, 999);
+
+  /* The Binding client on the same sockets still gets its answers, and
+   * ChannelData keeps reaching TURN past it. */
+  ice_addr mapped = binding (a.sock, a.stun, &a.binding);
+  ck_assert (ice_addr_equal (&mapped, floe_stun_socket_get_local (a.sock)));
+  ck_assert (floe_stun_socket_turn_send (b.sock, b.turn, &a.relayed, ping, sizeof ping, &error));
+  expect_data (&a, &b.relayed, (uint16_t) ch_a, ping, sizeof ping);
 
   ice_turn_stats st;
   ice_turn_client_stats (b.turn, &st);
