@@ -238,8 +238,12 @@ checklist_next (ice_agent *a, uint64_t now, bool triggered_only)
   p = pick_ordinary (a);
   if (p < 0)
     return false;
-  a->pairs[p].state = PAIR_WAITING;
-  return conncheck_send (a, now, p, false, TAG (TAG_CHECK, p)) == 0;
+  if (conncheck_send (a, now, p, false, TAG (TAG_CHECK, p)) < 0)
+    {
+      a->pairs[p].state = PAIR_FAILED; /* cannot be sent: never pick it again */
+      return false;
+    }
+  return true;
 }
 
 void
@@ -359,53 +363,102 @@ failure_reason (const ice_agent *a, unsigned c)
  * checks are over for the controlling agent to nominate. */
 #define NOMINATION_WAIT_US (10 * 1000000ull)
 
+static bool
+all_components_valid (const ice_agent *a)
+{
+  unsigned c;
+
+  for (c = 1; c <= a->n_components; c++)
+    if (!comp_done (a, c) && best_valid (a, c) < 0)
+      return false;
+  return true;
+}
+
+/* Regular nomination (§8.1.1): once every component has a valid pair, the
+ * controlling agent nominates the best one when no better pair is still
+ * being checked, or when the nomination delay has run out. When that is
+ * due; UINT64_MAX when it is not for now. Shared by evaluate and the timer
+ * so that they always agree. */
+static uint64_t
+nominate_at (const ice_agent *a, unsigned c, bool all_valid)
+{
+  const agent_comp *k = &a->comp[c];
+  int bv;
+
+  if (a->role != ICE_ROLE_CONTROLLING || k->nominating || comp_done (a, c) || !all_valid
+      || k->first_valid_us == 0)
+    return UINT64_MAX;
+  bv = best_valid (a, c);
+  if (bv < 0)
+    return UINT64_MAX;
+  if (!comp_checks_pending (a, c, a->pairs[bv].prio))
+    return k->first_valid_us;
+  return k->first_valid_us + nominate_delay_us (a, bv);
+}
+
+/* a=remote-candidates (we are controlled): the valid pair whose local
+ * candidate the controlling agent named is selected. */
+static void
+apply_remote_selection (ice_agent *a, uint64_t now, unsigned c)
+{
+  agent_comp *k = &a->comp[c];
+  size_t i;
+
+  if (a->role != ICE_ROLE_CONTROLLED || !k->have_remote_selection)
+    return;
+  for (i = 0; i < a->n_pairs; i++)
+    if (a->pairs[i].component == c && a->pairs[i].valid && !a->pairs[i].nominated
+        && ice_addr_equal (&a->local[a->pairs[i].local].c.addr, &k->remote_selection))
+      {
+        a->pairs[i].nominated = true;
+        checklist_update_selection (a, now, c);
+      }
+}
+
 void
 checklist_evaluate (ice_agent *a, uint64_t now)
 {
   unsigned c;
-  bool all_valid = true;
+  bool all_valid;
 
   if (a->failed || a->rpwd[0] == '\0')
     return;
-  for (c = 1; c <= a->n_components; c++)
-    all_valid = all_valid && (comp_done (a, c) || best_valid (a, c) >= 0);
+  all_valid = all_components_valid (a);
   for (c = 1; c <= a->n_components; c++)
     {
       agent_comp *k = &a->comp[c];
       int bv;
 
+      apply_remote_selection (a, now, c);
       if (comp_done (a, c))
-        continue;
-      bv = best_valid (a, c);
-      if (a->role == ICE_ROLE_CONTROLLING && bv >= 0 && !k->nominating)
         {
-          /* Regular nomination (§8.1.1): once every component has a valid
-           * pair, nominate the best one when no better pair is still being
-           * checked, or when the nomination delay has run out. */
-          if (k->first_valid_us == 0 && all_valid)
-            k->first_valid_us = now;
-          if (all_valid
-              && (now >= k->first_valid_us + nominate_delay_us (a, bv)
-                  || !comp_checks_pending (a, c, a->pairs[bv].prio)))
-            {
-              k->nominating = true;
-              a->pairs[bv].nominating = true;
-              checklist_trigger (a, bv);
-            }
+          k->give_up_us = 0;
+          continue;
         }
-      if (comp_checks_pending (a, c, 0) || !a->remote_done || !a->gathering_done)
-        continue;
-      if (a->role == ICE_ROLE_CONTROLLING && k->nominating)
-        continue;
-      if (bv >= 0 && a->role == ICE_ROLE_CONTROLLED)
+      bv = best_valid (a, c);
+      if (a->role == ICE_ROLE_CONTROLLING && bv >= 0 && all_valid && k->first_valid_us == 0)
+        k->first_valid_us = now;
+      if (now >= nominate_at (a, c, all_valid))
+        {
+          k->nominating = true;
+          a->pairs[bv].nominating = true;
+          checklist_trigger (a, bv);
+        }
+      if (comp_checks_pending (a, c, 0) || !a->remote_done || !a->gathering_done
+          || (a->role == ICE_ROLE_CONTROLLING && (k->nominating || bv >= 0)))
+        {
+          /* Still working (a controlling agent with a valid pair retries
+           * its nomination with the next one). */
+          k->give_up_us = 0;
+          continue;
+        }
+      if (bv >= 0)
         {
           if (k->give_up_us == 0)
             k->give_up_us = now + NOMINATION_WAIT_US;
           if (now < k->give_up_us)
             continue;
         }
-      if (bv >= 0 && a->role == ICE_ROLE_CONTROLLING)
-        continue; /* nomination will be retried on the next valid pair */
       agent_fail (a, failure_reason (a, c));
       return;
     }
@@ -414,24 +467,19 @@ checklist_evaluate (ice_agent *a, uint64_t now)
 uint64_t
 checklist_next_timeout (const ice_agent *a)
 {
-  uint64_t t = UINT64_MAX;
+  uint64_t t = UINT64_MAX, d;
+  bool all_valid;
   unsigned c;
 
-  if (a->failed)
+  if (a->failed || a->rpwd[0] == '\0')
     return t;
+  all_valid = all_components_valid (a);
   for (c = 1; c <= a->n_components; c++)
     {
-      const agent_comp *k = &a->comp[c];
-      if (comp_done (a, c))
-        continue;
-      if (a->role == ICE_ROLE_CONTROLLING && !k->nominating && k->first_valid_us)
-        {
-          int bv = best_valid (a, c);
-          uint64_t d = k->first_valid_us + (bv >= 0 ? nominate_delay_us (a, bv) : 0);
-          t = d < t ? d : t;
-        }
-      if (a->role == ICE_ROLE_CONTROLLED && k->give_up_us && k->give_up_us < t)
-        t = k->give_up_us;
+      d = nominate_at (a, c, all_valid);
+      t = d < t ? d : t;
+      if (a->comp[c].give_up_us && a->comp[c].give_up_us < t)
+        t = a->comp[c].give_up_us;
     }
   return t;
 }

@@ -244,13 +244,7 @@ conncheck_on_txn (ice_agent *a, uint64_t now, const ice_stun_txn_event *ev)
     }
   if (a->role == ICE_ROLE_CONTROLLED)
     {
-      agent_comp *k = &a->comp[q->component];
       if (q->use_cand_pending)
-        a->pairs[vp].nominated = true;
-      /* a=remote-candidates names our candidate the controlling side
-       * uses: the pair with it is the selected one. */
-      if (k->have_remote_selection
-          && ice_addr_equal (&a->local[a->pairs[vp].local].c.addr, &k->remote_selection))
         a->pairs[vp].nominated = true;
     }
   checklist_update_selection (a, now, q->component);

@@ -53,6 +53,8 @@ struct side
   size_t n_sent;
   uint8_t sent_txid[MAX_SENT][12];
   uint64_t sent_at[MAX_SENT];
+  unsigned n_tx;
+  unsigned last_tx_type;
 };
 
 static int
@@ -215,6 +217,8 @@ pump (side *s, uint64_t now)
     {
       any = true;
       record_sent (s, now, t.data, t.len);
+      s->n_tx++;
+      s->last_tx_type = t.len >= 2 ? (unsigned) (t.data[0] << 8 | t.data[1]) : 0;
       if (getenv ("VNET_DEBUG"))
         {
           char x[ICE_ADDR_STRLEN], y[ICE_ADDR_STRLEN];
@@ -255,17 +259,13 @@ a_failed (side *a, side *b)
   return a->failed;
 }
 
-static bool
-any_failed (side *a, side *b)
-{
-  return a->failed || b->failed;
-}
-
 /* Runs the network and both agents on the virtual clock from *now until
  * done() or the time limit; returns done(). */
 static bool
 run (side *a, side *b, uint64_t *now, uint64_t limit, done_fn done)
 {
+  unsigned spins = 0;
+
   while (*now <= limit)
     {
       uint64_t next;
@@ -281,6 +281,10 @@ run (side *a, side *b, uint64_t *now, uint64_t limit, done_fn done)
         next = ice_agent_next_timeout (b->agent);
       if (next == UINT64_MAX || next > limit)
         break;
+      /* An agent whose timer stays due after handle_timeout would spin a
+       * real main loop: catch it here. */
+      spins = next > *now ? 0 : spins + 1;
+      ck_assert_msg (spins < 10000, "timer stuck at %llu us", (unsigned long long) *now);
       if (next > *now)
         *now = next;
       vnet_run (a->net, *now);
@@ -919,10 +923,11 @@ START_TEST (test_udp_blocked)
   /* TURN over TCP/TLS is not part of the agent yet: with UDP blocked the
    * checks time out and the agent says so (bounded: gathering 5 s, checks
    * a few seconds). */
-  ck_assert (run (&a, &b, &now, 60 * SEC, any_failed));
-  ck_assert (a.failed || b.failed);
+  ck_assert (run (&a, &b, &now, 60 * SEC, a_failed));
   ck_assert (a.gathered);
   ck_assert_uint_eq (a.n_cands, 1); /* the host candidate only */
+  ck_assert (a.failed);
+  ck_assert_int_eq (a.reason, ICE_FAIL_CHECKS_TIMED_OUT);
   ck_assert_uint_le (a.failed_at, 30 * SEC);
   side_free (&a);
   side_free (&b);
@@ -1049,6 +1054,240 @@ START_TEST (test_late_signalling)
 }
 END_TEST
 
+START_TEST (test_remote_candidates)
+{
+  /* An RFC 5245 controlling peer that nominated in its SDP only
+   * (a=remote-candidates) and never sends USE-CANDIDATE: we select the pair
+   * it names as soon as our check validates it. */
+  vnet *net = make_net (53);
+  side a;
+  script_peer p;
+  uint64_t now = 0;
+
+  side_init (&a, "a", net, 0, ICE_ROLE_CONTROLLED, 0, 1);
+  side_host (&a, "192.0.2.10", 5000, 1);
+  side_host (&a, "192.0.2.11", 5000, 1);
+  ck_assert_int_eq (ice_agent_gather (a.agent, 0), 0);
+  script_setup (&p, net, &a, "192.0.2.99", 7000, false);
+  /* The less preferred of our two addresses is the one named. */
+  ck_assert_int_eq (ice_agent_set_remote_selection (a.agent, 1, &a.hosts[1]), 0);
+  ck_assert (run_with_script (&a, &p, &now, 5 * SEC));
+  ck_assert (ice_addr_equal (&a.pair[1].local.addr, &a.hosts[1]));
+  ck_assert (ice_addr_equal (&a.pair[1].remote.addr, &p.addr));
+  ck_assert_uint_eq (p.use_candidate_seen, 0);
+  side_free (&a);
+  vnet_free (net);
+}
+END_TEST
+
+START_TEST (test_no_nomination_gives_up)
+{
+  /* Same peer without a=remote-candidates: nothing is ever nominated, so
+   * the controlled agent gives up, boundedly, and says why. */
+  vnet *net = make_net (59);
+  side a;
+  script_peer p;
+  uint64_t now = 0;
+
+  side_init (&a, "a", net, 0, ICE_ROLE_CONTROLLED, 0, 1);
+  side_host (&a, "192.0.2.10", 5000, 1);
+  ck_assert_int_eq (ice_agent_gather (a.agent, 0), 0);
+  script_setup (&p, net, &a, "192.0.2.99", 7000, false);
+  ck_assert (!run_with_script (&a, &p, &now, 30 * SEC));
+  ck_assert (a.failed);
+  ck_assert_uint_le (a.failed_at, 15 * SEC);
+  ck_assert_uint_ge (p.requests_seen, 1);
+  side_free (&a);
+  vnet_free (net);
+}
+END_TEST
+
+START_TEST (test_keepalive)
+{
+  /* With consent checks far apart, Binding indications keep the NAT
+   * bindings alive every Tr = 15 s (RFC 8445 §11). */
+  vnet *net = make_net (61);
+  side a, b;
+  uint64_t now = 0, t0;
+  ice_agent_config cfg;
+  ice_agent_stats st;
+  unsigned tx0;
+
+  side_init (&a, "a", net, 0, ICE_ROLE_CONTROLLING, 0, 1);
+  side_init (&b, "b", net, 0, ICE_ROLE_CONTROLLED, 0, 1);
+  /* Recreate a with consent every 100 s (the timeout stays above it). */
+  ice_agent_free (a.agent);
+  ice_agent_config_default (&cfg);
+  cfg.consent_ms = 100000;
+  cfg.consent_timeout_ms = 300000;
+  cfg.random = test_random;
+  cfg.random_ctx = &a;
+  a.agent = ice_agent_new (&cfg);
+  side_host (&a, "192.0.2.10", 5000, 1);
+  side_host (&b, "192.0.2.20", 6000, 1);
+  start (&a, &b, now);
+  ck_assert (run (&a, &b, &now, 10 * SEC, both_selected));
+  ice_agent_stats_get (a.agent, &st);
+  t0 = now;
+  tx0 = a.n_tx;
+  /* b goes silent (its consent checks would make a answer). What a sends
+   * in 61 s: four keepalives (15, 30, 45, 60 s), nothing else. */
+  vnet_unbind (net, &b.hosts[0]);
+  run (&a, &b, &now, t0 + 61 * SEC, NULL);
+  ck_assert_uint_eq (a.n_tx - tx0, 4);
+  ck_assert_uint_eq (a.last_tx_type, 0x0011); /* Binding indication */
+  ck_assert (!a.consent_lost);
+  side_free (&a);
+  side_free (&b);
+  vnet_free (net);
+}
+END_TEST
+
+START_TEST (test_host_selection)
+{
+  /* Loopback and link-local addresses only when nothing else exists; the
+   * interface filter; RFC 8421 priorities interleaving IPv6 and IPv4. */
+  ice_agent_config cfg;
+  ice_agent *ag;
+  ice_cand c[8];
+  ice_addr x;
+  size_t n;
+
+  ice_agent_config_default (&cfg);
+  ag = ice_agent_new (&cfg);
+  x = A ("127.0.0.1", 1000);
+  ice_agent_add_host (ag, 1, "lo", &x);
+  x = A ("169.254.1.1", 1000);
+  ice_agent_add_host (ag, 1, "eth0", &x);
+  x = A ("192.0.2.1", 1000);
+  ice_agent_add_host (ag, 1, "eth0", &x);
+  x = A ("2001:db8::1", 1000);
+  ice_agent_add_host (ag, 1, "eth0", &x);
+  x = A ("198.51.100.1", 1000);
+  ice_agent_add_host (ag, 1, "wlan0", &x);
+  ck_assert_int_eq (ice_agent_gather (ag, 0), 0);
+  n = ice_agent_local_candidates (ag, c, 8);
+  ck_assert_uint_eq (n, 3);
+  ck_assert_int_eq (c[0].addr.family, AF_INET);
+  ck_assert_int_eq (c[1].addr.family, AF_INET6);
+  /* IPv6 first, then the IPv4 addresses interleaved in the given order. */
+  ck_assert_uint_gt (c[1].priority, c[0].priority);
+  ck_assert_uint_gt (c[0].priority, c[2].priority);
+  ck_assert_uint_eq (c[1].priority >> 24, 126);
+  ice_agent_free (ag);
+
+  cfg.iface_filter = "wlan0,lo";
+  ag = ice_agent_new (&cfg);
+  x = A ("192.0.2.1", 1000);
+  ice_agent_add_host (ag, 1, "eth0", &x);
+  x = A ("198.51.100.1", 1000);
+  ice_agent_add_host (ag, 1, "wlan0", &x);
+  x = A ("127.0.0.1", 1000);
+  ice_agent_add_host (ag, 1, "lo", &x);
+  ck_assert_int_eq (ice_agent_gather (ag, 0), 0);
+  n = ice_agent_local_candidates (ag, c, 8);
+  ck_assert_uint_eq (n, 1);
+  ck_assert (ice_addr_equal (&c[0].addr, &x) == false);
+  ck_assert_uint_eq (c[0].addr.ip[0], 198);
+  ice_agent_free (ag);
+
+  /* Only loopback: then it is used. */
+  cfg.iface_filter = NULL;
+  ag = ice_agent_new (&cfg);
+  x = A ("127.0.0.1", 1000);
+  ice_agent_add_host (ag, 1, "lo", &x);
+  ck_assert_int_eq (ice_agent_gather (ag, 0), 0);
+  ck_assert_uint_eq (ice_agent_local_candidates (ag, c, 8), 1);
+  ice_agent_free (ag);
+
+  /* Nothing at all: failure with the reason. */
+  ag = ice_agent_new (&cfg);
+  ck_assert_int_eq (ice_agent_gather (ag, 0), 0);
+  {
+    ice_event ev;
+    bool failed = false;
+    while (ice_agent_poll_event (ag, &ev))
+      if (ev.type == ICE_EVENT_FAILED)
+        failed = ev.reason == ICE_FAIL_NO_LOCAL_CANDIDATES;
+    ck_assert (failed);
+  }
+  ice_agent_free (ag);
+}
+END_TEST
+
+START_TEST (test_hostile_packets)
+{
+  /* Garbage, truncated and forged STUN at a running agent: dropped and
+   * counted, answered with 400/401 where RFC 8445 says so, never trusted. */
+  vnet *net = make_net (67);
+  side a, b;
+  uint64_t now = 0;
+  ice_agent_stats st0, st1;
+  uint8_t buf[512];
+  ice_stun_writer w;
+  ice_addr evil = A ("203.0.113.66", 6666);
+  ice_app_data app;
+  ice_transmit t;
+  unsigned seed = 77;
+  int n, r;
+
+  connect_pair (net, &a, &b, &now, NAT_OPEN, NAT_OPEN);
+  ice_agent_stats_get (a.agent, &st0);
+  /* A check with the right USERNAME but a wrong password. */
+  ice_stun_writer_init (&w, buf, sizeof buf, ICE_STUN_METHOD_BINDING, ICE_STUN_CLASS_REQUEST, NULL);
+  {
+    char user[128];
+    snprintf (user, sizeof user, "%s:%s", ice_agent_local_ufrag (a.agent),
+              ice_agent_local_ufrag (b.agent));
+    ice_stun_add_string (&w, ICE_STUN_ATTR_USERNAME, user);
+  }
+  ice_stun_add_u32 (&w, ICE_STUN_ATTR_PRIORITY, 1);
+  ice_stun_add_u64 (&w, ICE_STUN_ATTR_ICE_CONTROLLING, ~0ull);
+  ice_stun_add_empty (&w, ICE_STUN_ATTR_USE_CANDIDATE);
+  ice_stun_add_integrity (&w, "not-the-password-at-all", 23);
+  ice_stun_add_fingerprint (&w);
+  n = ice_stun_writer_finish (&w);
+  ck_assert_int_gt (n, 0);
+  r = ice_agent_handle_packet (a.agent, now, &a.hosts[0], &evil, buf, (size_t) n, &app);
+  ck_assert_int_eq (r, 0);
+  /* Answered 401 without integrity; no role change, no new pair. */
+  ck_assert (ice_agent_poll_transmit (a.agent, &t));
+  ck_assert_uint_eq (t.data[0], 0x01);
+  ck_assert_uint_eq (t.data[1], 0x11);
+  ck_assert_int_eq (ice_agent_role (a.agent), ICE_ROLE_CONTROLLING);
+  /* Every truncation of it, and random bytes with a STUN header. */
+  for (int k = 0; k < n; k++)
+    ice_agent_handle_packet (a.agent, now, &a.hosts[0], &evil, buf, (size_t) k, &app);
+  for (int round = 0; round < 2000; round++)
+    {
+      uint8_t junk[128];
+      size_t len = (size_t) (rand_r (&seed) % sizeof junk);
+      for (size_t k = 0; k < len; k++)
+        junk[k] = (uint8_t) rand_r (&seed);
+      if (len >= 20 && round % 2)
+        {
+          /* Plausible header: type Binding request/response, cookie. */
+          junk[0] = (uint8_t) (rand_r (&seed) & 1);
+          junk[2] = (uint8_t) ((len - 20) >> 8);
+          junk[3] = (uint8_t) ((len - 20) & 0xfc);
+          junk[4] = 0x21, junk[5] = 0x12, junk[6] = 0xa4, junk[7] = 0x42;
+        }
+      ice_agent_handle_packet (a.agent, now, &a.hosts[0], &evil, junk, len, &app);
+    }
+  while (ice_agent_poll_transmit (a.agent, &t))
+    ;
+  ice_agent_stats_get (a.agent, &st1);
+  ck_assert_uint_gt (st1.dropped, st0.dropped);
+  ck_assert_uint_eq (st1.pairs, st0.pairs);
+  /* And the call is still up. */
+  exchange_data (&a, &b, &now);
+  ck_assert_uint_eq (a.n_selected, 1);
+  side_free (&a);
+  side_free (&b);
+  vnet_free (net);
+}
+END_TEST
+
 /* One TCase per test so that CK_RUN_CASE=<test name> runs just one. */
 #define ADD(fn)                                                                                    \
   do                                                                                               \
@@ -1084,6 +1323,11 @@ agent_suite (void)
   ADD (test_rtcp_mux);
   ADD (test_deterministic);
   ADD (test_late_signalling);
+  ADD (test_remote_candidates);
+  ADD (test_no_nomination_gives_up);
+  ADD (test_keepalive);
+  ADD (test_host_selection);
+  ADD (test_hostile_packets);
   return s;
 }
 
