@@ -18,7 +18,8 @@ typedef enum
 
 /* Classifies by the first two bytes and a minimum length for the kind
  * (STUN 20, ChannelData 4, RTP 12, RTCP 8, DTLS 13, ZRTP 12): a datagram
- * too short for what its first byte says is UNKNOWN. */
+ * too short for what its first byte says is UNKNOWN. STUN must also carry
+ * the RFC 5389 magic cookie (ICE never uses RFC 3489 STUN). */
 media_demux_kind media_demux_classify (const uint8_t *data, size_t len);
 
 const char *media_demux_kind_name (media_demux_kind kind);

@@ -62,12 +62,17 @@ int media_rtp_random (void *buf, size_t len);
 
 typedef struct media_rtp_source media_rtp_source;
 
+/* The statistics follow A.1 exactly, so a duplicate counts as received
+ * (cumulative loss can go negative). Telling every duplicate from a
+ * reordered packet is the jitter buffer's job; OK covers both here. */
 typedef enum
 {
   MEDIA_RTP_SEQ_OK,          /* accepted, counts toward statistics */
-  MEDIA_RTP_SEQ_PROBATION,   /* new source not yet validated (A.1) */
-  MEDIA_RTP_SEQ_DUPLICATE,   /* seq equal to the highest: counted, not played */
-  MEDIA_RTP_SEQ_BAD,         /* large jump; the source restarts if it repeats */
+  MEDIA_RTP_SEQ_PROBATION,   /* new source not yet validated (A.1); the
+                                packet itself may still be played */
+  MEDIA_RTP_SEQ_DUPLICATE,   /* seq equal to the highest: a sure duplicate */
+  MEDIA_RTP_SEQ_BAD,         /* large jump: drop it; if the next packet
+                                follows it, the source restarts there */
 } media_rtp_seq_result;
 
 typedef struct

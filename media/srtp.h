@@ -58,6 +58,9 @@ void media_srtp_crypto_clear (media_srtp_crypto *c);
 
 /* ---- A protected session: our key out, the peer's key in ------------- */
 
+/* One thread at a time per media_srtp (packets pass through a scratch
+ * buffer inside it); separate sessions are independent. */
+
 typedef struct media_srtp media_srtp;
 
 typedef struct
@@ -87,7 +90,8 @@ int media_srtp_protect_rtcp (media_srtp *s, uint8_t *buf, size_t len,
 
 /* In place. Returns the plain length; a packet that fails authentication
  * returns -EBADMSG, a replay -EALREADY, anything else unusable -EINVAL;
- * each is counted and the packet must be dropped. */
+ * each is counted, buf is left as it was, and the packet must be
+ * dropped. */
 int media_srtp_unprotect_rtp (media_srtp *s, uint8_t *buf, size_t len);
 int media_srtp_unprotect_rtcp (media_srtp *s, uint8_t *buf, size_t len);
 
