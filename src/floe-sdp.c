@@ -6,7 +6,8 @@
 
 #include "floe-sdp.h"
 
-#include <openssl/rand.h>
+#include "media/srtp.h"
+
 #include <sofia-sip/sdp.h>
 #include <sofia-sip/su_alloc.h>
 #include <string.h>
@@ -101,16 +102,16 @@ local_codecs (const FloeSdpLocal *local)
   return local->codecs ? local->codecs : default_codecs;
 }
 
+/* A key line the SRTP layer can take: known suite, one key, no MKI. */
 static gboolean
-crypto_suite_supported (const char *value)
+crypto_usable (const char *value)
 {
-  /* value: "tag suite key-params"; we look only at the suite. */
-  const char *sp = strchr (value, ' ');
-  if (!sp)
+  media_srtp_crypto c;
+
+  if (media_srtp_crypto_parse (value, strlen (value), &c) < 0)
     return FALSE;
-  sp++;
-  return g_str_has_prefix (sp, "AES_CM_128_HMAC_SHA1_80 ")
-         || g_str_has_prefix (sp, "AES_CM_128_HMAC_SHA1_32 ");
+  media_srtp_crypto_clear (&c);
+  return TRUE;
 }
 
 static gboolean
@@ -400,7 +401,7 @@ const char *
 floe_sdp_pick_crypto (const FloeSdpMedia *offer)
 {
   for (guint i = 0; i < offer->crypto->len; i++)
-    if (crypto_suite_supported (g_ptr_array_index (offer->crypto, i)))
+    if (crypto_usable (g_ptr_array_index (offer->crypto, i)))
       return g_ptr_array_index (offer->crypto, i);
   return NULL;
 }
@@ -408,16 +409,23 @@ floe_sdp_pick_crypto (const FloeSdpMedia *offer)
 char *
 floe_sdp_crypto_new (guint tag, const char *suite)
 {
-  guint8 key[30];   /* AES_CM_128: 16-byte master key, 14-byte salt */
-  g_autofree char *b64 = NULL;
-  char *line;
+  media_srtp_suite id;
+  media_srtp_crypto c;
+  char line[MEDIA_SRTP_CRYPTO_LINE_MAX];
+  int n;
 
-  if (RAND_bytes (key, sizeof key) != 1)
+  if (media_srtp_suite_from_name (suite, strlen (suite), &id) < 0
+      || media_srtp_crypto_generate (id, tag, &c) < 0)
     return NULL;
-  b64 = g_base64_encode (key, sizeof key);
-  line = g_strdup_printf ("%u %s inline:%s", tag, suite, b64);
-  memset (key, 0, sizeof key);
-  return line;
+  n = media_srtp_crypto_format (&c, line, sizeof line);
+  media_srtp_crypto_clear (&c);
+  if (n < 0)
+    return NULL;
+  {
+    char *out = g_strdup (line);
+    memset (line, 0, sizeof line);
+    return out;
+  }
 }
 
 static gboolean
@@ -549,7 +557,7 @@ floe_sdp_accept_answer (const FloeSdpLocal *offered, const FloeSdpMedia *answer,
         const char *theirs = g_ptr_array_index (answer->crypto, i);
         const char *sp = strchr (theirs, ' ');
         const char *sp2 = sp ? strchr (sp + 1, ' ') : NULL;
-        if (!sp2 || !crypto_suite_supported (theirs))
+        if (!sp2 || !crypto_usable (theirs))
           continue;
         for (guint j = 0; offered->crypto[j]; j++)
           if (strncmp (offered->crypto[j], theirs, (gsize) (sp2 - theirs)) == 0

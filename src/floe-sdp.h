@@ -127,12 +127,12 @@ char *floe_sdp_build_answer (const FloeSdpLocal *local, const FloeSdpMedia *offe
 gboolean floe_sdp_accept_answer (const FloeSdpLocal *offered, const FloeSdpMedia *answer,
                                  FloeSdpResult *result, GError **error);
 
-/* The peer's first a=crypto value whose suite we support (AES_CM_128_HMAC_SHA1_80
- * or _32), or NULL. Borrowed from the media. */
+/* The peer's first a=crypto value the SRTP layer can use (media/srtp.h:
+ * known suite, a single key, no MKI), or NULL. Borrowed from the media. */
 const char *floe_sdp_pick_crypto (const FloeSdpMedia *offer);
 
-/* A fresh SDES line "tag suite inline:key||salt" for tag and suite (the
- * 30-byte AES_CM_128 master key and salt from OpenSSL's RNG). Never log it. */
+/* A fresh SDES line "tag suite inline:key||salt" for tag and suite name,
+ * made by media/srtp.h; NULL for a suite it does not do. Never log it. */
 char *floe_sdp_crypto_new (guint tag, const char *suite);
 
 void floe_sdp_result_clear (FloeSdpResult *r);
