@@ -28,6 +28,7 @@
 static char *turnserver_path;
 static char *workdir;
 static char *cert_path;
+static bool have_ipv6; /* ::1 usable: coturn relays on it too */
 
 /* One coturn process and where it listens. */
 typedef struct
@@ -193,6 +194,11 @@ start_coturn (Coturn *t, bool with_tls, const char *const *extra)
     }
   else
     g_ptr_array_add (argv, "--no-tls");
+  if (have_ipv6)
+    {
+      g_ptr_array_add (argv, "--relay-ip");
+      g_ptr_array_add (argv, "::1");
+    }
   for (size_t i = 0; extra && extra[i]; i++)
     g_ptr_array_add (argv, (gpointer) extra[i]);
   g_ptr_array_add (argv, NULL);
@@ -418,7 +424,7 @@ binding (FloeStunSocket *sock, ice_stun_txns *txns, BindingResult *result)
 
 static void
 client_open_on (Client *c, const Coturn *turn, ice_transport t,
-                const char *username, const char *password)
+                const char *username, const char *password, int relay_family)
 {
   memset (c, 0, sizeof *c);
   c->data = g_byte_array_new ();
@@ -428,6 +434,7 @@ client_open_on (Client *c, const Coturn *turn, ice_transport t,
     .transport = t,
     .username = username,
     .password = password,
+    .relay_family = relay_family,
     .software = "floe-test",
   };
   ice_addr_set (&cfg.server, "127.0.0.1", server_port (turn, t));
@@ -444,7 +451,7 @@ client_open_on (Client *c, const Coturn *turn, ice_transport t,
 static void
 client_open (Client *c, ice_transport t, const char *password)
 {
-  client_open_on (c, &main_turn, t, USER, password);
+  client_open_on (c, &main_turn, t, USER, password, AF_INET);
 }
 
 static bool
@@ -637,13 +644,49 @@ START_TEST (test_relay)
 }
 END_TEST
 
+/* RFC 6156: IPv6 relays asked for over an IPv4 connection, and data
+ * between two of them (one over UDP, one over TCP). */
+START_TEST (test_ipv6_relay)
+{
+  Client a, b;
+  client_open_on (&a, &main_turn, ICE_TRANSPORT_UDP, USER, PASS, AF_INET6);
+  client_open_on (&b, &main_turn, ICE_TRANSPORT_TCP, USER, PASS, AF_INET6);
+  client_allocate (&a);
+  client_allocate (&b);
+  ck_assert_msg (a.allocated && b.allocated, "IPv6 allocation failed: %d", a.error_code ? a.error_code : b.error_code);
+  char ip[ICE_ADDR_STRLEN];
+  ck_assert_int_eq (a.relayed.family, AF_INET6);
+  ck_assert_str_eq (ice_addr_ip_string (&a.relayed, ip), "::1");
+  ck_assert_int_eq (a.mapped.family, AF_INET);
+
+  uint64_t now = (uint64_t) g_get_monotonic_time ();
+  ck_assert_int_eq (ice_turn_client_create_permission (a.turn, now, &b.relayed), 0);
+  int ch = ice_turn_client_bind_channel (b.turn, now, &a.relayed);
+  ck_assert_int_ge (ch, 0x4000);
+  floe_stun_socket_kick (a.sock, a.turn);
+  floe_stun_socket_kick (b.sock, b.turn);
+  ck_assert (run_until_cond (has_permission_or_failed, &a));
+  ck_assert (run_until_cond (has_channel_or_failed, &b));
+  ck_assert (!a.failed && !b.failed);
+
+  const uint8_t hello[] = "over IPv6 relays";
+  g_autoptr (GError) error = NULL;
+  ck_assert (floe_stun_socket_turn_send (a.sock, a.turn, &b.relayed, hello, sizeof hello, &error));
+  expect_data (&b, &a.relayed, (uint16_t) ch, hello, sizeof hello);
+  ck_assert (floe_stun_socket_turn_send (b.sock, b.turn, &a.relayed, hello, 5, &error));
+  expect_data (&a, &b.relayed, 0, hello, 5);
+  client_close (&a);
+  client_close (&b);
+}
+END_TEST
+
 /* A real 438: the strict server's nonces go stale after a second, so the
  * permission asked for two seconds later is first refused with 438 and
  * then granted on the retry with the new nonce. */
 START_TEST (test_stale_nonce)
 {
   Client c;
-  client_open_on (&c, &strict_turn, ICE_TRANSPORT_UDP, USER, PASS);
+  client_open_on (&c, &strict_turn, ICE_TRANSPORT_UDP, USER, PASS, AF_INET);
   client_allocate (&c);
   ck_assert (c.allocated);
   g_usleep (2100 * 1000); /* let the nonce go stale; not a timing assertion */
@@ -667,8 +710,8 @@ START_TEST (test_quota)
   Client a, b;
   /* A user of its own: coturn frees a quota slot some time after the
    * deallocation, so other tests' allocations must not count. */
-  client_open_on (&a, &strict_turn, ICE_TRANSPORT_UDP, "quota", PASS);
-  client_open_on (&b, &strict_turn, ICE_TRANSPORT_TCP, "quota", PASS);
+  client_open_on (&a, &strict_turn, ICE_TRANSPORT_UDP, "quota", PASS, AF_INET);
+  client_open_on (&b, &strict_turn, ICE_TRANSPORT_TCP, "quota", PASS, AF_INET);
   client_allocate (&a);
   ck_assert_msg (a.allocated, "first allocation failed: %d", a.error_code);
   client_allocate (&b);
@@ -690,6 +733,8 @@ coturn_suite (void)
   tcase_add_loop_test (tc, test_allocate, 0, n_transports);
   tcase_add_test (tc, test_wrong_password);
   tcase_add_loop_test (tc, test_relay, 0, (int) G_N_ELEMENTS (relay_pairs));
+  if (have_ipv6)
+    tcase_add_test (tc, test_ipv6_relay);
   suite_add_tcase (s, tc);
 
   TCase *strict = tcase_create ("strict");
@@ -719,6 +764,13 @@ main (void)
       return EXIT_FAILURE;
     }
   make_certificate ();
+  int s6 = socket (AF_INET6, SOCK_DGRAM, 0);
+  struct sockaddr_in6 lo6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+  have_ipv6 = s6 >= 0 && bind (s6, (struct sockaddr *) &lo6, sizeof lo6) == 0;
+  if (s6 >= 0)
+    close (s6);
+  if (!have_ipv6)
+    printf ("# no IPv6 relay test: ::1 is not usable here\n");
   const char *strict_flags[] = { "--stale-nonce=1", "--user-quota=1",
                                  "--user", "quota:" PASS, NULL };
   if (!start_coturn (&main_turn, cert_path != NULL, NULL)
