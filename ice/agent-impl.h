@@ -157,6 +157,7 @@ struct ice_agent
   bool gathering_done;
   bool failed;
   bool restarting;      /* restarted, no new pair selected yet */
+  bool closed;          /* ice_agent_close: only TURN deallocation runs */
   uint64_t gather_deadline_us;
   uint64_t last_txn_us;  /* when the last new transaction started (Ta) */
   bool any_txn;

@@ -579,6 +579,34 @@ ice_agent_restart (ice_agent *a, uint64_t now_us)
   return set_local_credentials (a, NULL, NULL);
 }
 
+void
+ice_agent_close (ice_agent *a, uint64_t now_us)
+{
+  unsigned c;
+  size_t i;
+
+  if (a->closed)
+    return;
+  checklist_clear (a);
+  for (c = 1; c <= ICE_MAX_COMPONENTS; c++)
+    {
+      if (a->comp[c].consent_txn)
+        ice_stun_txns_cancel (a->txns, &a->comp[c].consent_txid);
+      a->comp[c].consent_txn = false;
+      a->comp[c].has_selected = false;
+    }
+  for (i = 0; i < a->n_gather; i++)
+    if (a->gather[i].started && !a->gather[i].done)
+      ice_stun_txns_cancel (a->txns, &a->gather[i].txid);
+  for (i = 0; i < a->n_allocs; i++)
+    if (a->allocs[i].client)
+      {
+        ice_turn_client_close (a->allocs[i].client, now_us);
+        gather_drain_turn (a, &a->allocs[i]);
+      }
+  a->closed = true;
+}
+
 /* ------------------------------------------------------------------ engine */
 
 static int
@@ -626,6 +654,19 @@ ice_agent_handle_packet (ice_agent *a, uint64_t now_us, const ice_addr *local,
   int s = find_host (a, local);
   size_t i;
 
+  if (a->closed)
+    {
+      /* Only the TURN deallocations may still want their answers. */
+      for (i = 0; i < a->n_allocs; i++)
+        if (a->allocs[i].client && s >= 0 && a->allocs[i].sock == s)
+          {
+            ice_turn_data d;
+            ice_turn_client_handle_packet (a->allocs[i].client, now_us, local, remote, data, len,
+                                           &d);
+            gather_drain_turn (a, &a->allocs[i]);
+          }
+      return -ESHUTDOWN;
+    }
   if (s < 0 || data == NULL)
     {
       a->stats.dropped++;
@@ -676,14 +717,17 @@ ice_agent_handle_timeout (ice_agent *a, uint64_t now_us)
 {
   size_t i;
 
-  ice_stun_txns_handle_timeout (a->txns, now_us);
   for (i = 0; i < a->n_allocs; i++)
     if (a->allocs[i].client)
       {
         ice_turn_client_handle_timeout (a->allocs[i].client, now_us);
-        gather_turn_events (a, now_us, &a->allocs[i]);
+        if (!a->closed)
+          gather_turn_events (a, now_us, &a->allocs[i]);
         gather_drain_turn (a, &a->allocs[i]);
       }
+  if (a->closed)
+    return;
+  ice_stun_txns_handle_timeout (a->txns, now_us);
   agent_flush_txns (a, now_us);
   gather_on_timeout (a, now_us);
   if (agent_pace_ready (a, now_us))
@@ -709,12 +753,15 @@ min_u64 (uint64_t x, uint64_t y)
 uint64_t
 ice_agent_next_timeout (const ice_agent *a)
 {
-  uint64_t t = ice_stun_txns_next_timeout (a->txns);
+  uint64_t t = UINT64_MAX;
   size_t i;
 
   for (i = 0; i < a->n_allocs; i++)
     if (a->allocs[i].client)
       t = min_u64 (t, ice_turn_client_next_timeout (a->allocs[i].client));
+  if (a->closed)
+    return t;
+  t = min_u64 (t, ice_stun_txns_next_timeout (a->txns));
   t = min_u64 (t, gather_next_timeout (a));
   if (checklist_has_work (a) || gather_has_pending (a))
     t = min_u64 (t, a->any_txn ? a->last_txn_us + agent_ta_us (a) : 0);
@@ -731,6 +778,8 @@ ice_agent_send (ice_agent *a, uint64_t now_us, unsigned component, const uint8_t
 
   if (component < 1 || component > a->n_components || data == NULL || len > TX_BUF - 64)
     return -EINVAL;
+  if (a->closed)
+    return -ENOTCONN;
   k = &a->comp[component];
   if (!k->has_selected || k->consent_lost)
     return -ENOTCONN;

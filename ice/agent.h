@@ -186,6 +186,11 @@ int ice_agent_set_remote_selection (ice_agent *a, unsigned component, const ice_
  * until a new one is selected. */
 int ice_agent_restart (ice_agent *a, uint64_t now_us);
 
+/* The call is over: releases TURN allocations (drain poll_transmit once
+ * more to send the deallocations) and stops all checks and consent. The
+ * agent answers nothing afterwards; free it when convenient. */
+void ice_agent_close (ice_agent *a, uint64_t now_us);
+
 /* ---- the engine */
 
 /* Feeds a datagram received on the socket bound to local from remote.

@@ -1288,6 +1288,153 @@ START_TEST (test_hostile_packets)
 }
 END_TEST
 
+/* Builds a check as a peer would, to a's host, and returns a's answer. */
+static int
+forged_check (side *a, const ice_addr *from, const char *peer_ufrag, uint16_t role_attr,
+              uint64_t tie, ice_transmit *answer)
+{
+  uint8_t buf[256];
+  ice_stun_writer w;
+  ice_app_data app;
+  char user[128];
+  int n;
+
+  ice_stun_writer_init (&w, buf, sizeof buf, ICE_STUN_METHOD_BINDING, ICE_STUN_CLASS_REQUEST, NULL);
+  snprintf (user, sizeof user, "%s:%s", ice_agent_local_ufrag (a->agent), peer_ufrag);
+  ice_stun_add_string (&w, ICE_STUN_ATTR_USERNAME, user);
+  ice_stun_add_u32 (&w, ICE_STUN_ATTR_PRIORITY, 1853824767u);
+  ice_stun_add_u64 (&w, role_attr, tie);
+  /* A request is signed with the password of the agent it goes to. */
+  ice_stun_add_integrity (&w, ice_agent_local_pwd (a->agent), strlen (ice_agent_local_pwd (a->agent)));
+  ice_stun_add_fingerprint (&w);
+  n = ice_stun_writer_finish (&w);
+  ck_assert_int_eq (ice_agent_handle_packet (a->agent, 0, &a->hosts[0], from, buf, (size_t) n, &app), 0);
+  ck_assert (ice_agent_poll_transmit (a->agent, answer));
+  return (int) (answer->data[0] << 8 | answer->data[1]);
+}
+
+START_TEST (test_role_conflict_paths)
+{
+  /* Each branch of RFC 8445 §7.3.1.1 and §7.2.5.1, one at a time. */
+  vnet *net = make_net (71);
+  side a;
+  ice_transmit t;
+  ice_stun_msg m;
+  ice_addr peer = A ("192.0.2.99", 7000);
+  const char *pu = "peer", *pp = "peerpasswordpeerpassword";
+  int code;
+
+  side_init (&a, "a", net, 0, ICE_ROLE_CONTROLLING, 500, 1);
+  side_host (&a, "192.0.2.10", 5000, 1);
+  ck_assert_int_eq (ice_agent_gather (a.agent, 0), 0);
+  ck_assert_int_eq (ice_agent_set_remote_credentials (a.agent, pu, pp), 0);
+  pump (&a, 0);
+  /* Both controlling, ours larger: 487, we stay controlling. */
+  ck_assert_int_eq (forged_check (&a, &peer, pu, ICE_STUN_ATTR_ICE_CONTROLLING, 100, &t), 0x0111);
+  ck_assert_int_eq (ice_stun_msg_parse (t.data, t.len, &m), 0);
+  ck_assert_int_eq (ice_stun_msg_get_error (&m, &code, NULL, 0), 0);
+  ck_assert_int_eq (code, 487);
+  ck_assert_int_eq (ice_stun_msg_check_integrity (&m, ice_agent_local_pwd (a.agent),
+                                                  strlen (ice_agent_local_pwd (a.agent))), 0);
+  ck_assert_int_eq (ice_agent_role (a.agent), ICE_ROLE_CONTROLLING);
+  /* Both controlling, theirs larger: we switch and answer with success. */
+  ck_assert_int_eq (forged_check (&a, &peer, pu, ICE_STUN_ATTR_ICE_CONTROLLING, 1000, &t), 0x0101);
+  ck_assert_int_eq (ice_agent_role (a.agent), ICE_ROLE_CONTROLLED);
+  /* Both controlled, ours larger: we switch to controlling, success. */
+  ck_assert_int_eq (forged_check (&a, &peer, pu, ICE_STUN_ATTR_ICE_CONTROLLED, 100, &t), 0x0101);
+  ck_assert_int_eq (ice_agent_role (a.agent), ICE_ROLE_CONTROLLING);
+  /* Now a 487 to one of our checks: we take the other role and check the
+   * pair again, claiming the new role. */
+  while (ice_agent_poll_transmit (a.agent, &t))
+    ;
+  ice_agent_handle_timeout (a.agent, 1 * SEC);
+  ck_assert (ice_agent_poll_transmit (a.agent, &t));
+  ck_assert_int_eq (ice_stun_msg_parse (t.data, t.len, &m), 0);
+  ck_assert_int_eq (m.cls, ICE_STUN_CLASS_REQUEST);
+  ck_assert (ice_stun_msg_has (&m, ICE_STUN_ATTR_ICE_CONTROLLING));
+  {
+    uint8_t buf[256];
+    ice_stun_writer w;
+    ice_app_data app;
+    int n;
+    ice_stun_writer_init_response (&w, buf, sizeof buf, &m, ICE_STUN_CLASS_ERROR);
+    ice_stun_add_error (&w, 487, NULL);
+    ice_stun_add_integrity (&w, pp, strlen (pp));
+    ice_stun_add_fingerprint (&w);
+    n = ice_stun_writer_finish (&w);
+    ck_assert_int_eq (ice_agent_handle_packet (a.agent, 1 * SEC + 1000, &a.hosts[0], &t.remote, buf,
+                                               (size_t) n, &app), 0);
+  }
+  ck_assert_int_eq (ice_agent_role (a.agent), ICE_ROLE_CONTROLLED);
+  ice_agent_handle_timeout (a.agent, 2 * SEC);
+  ck_assert (ice_agent_poll_transmit (a.agent, &t));
+  ck_assert_int_eq (ice_stun_msg_parse (t.data, t.len, &m), 0);
+  ck_assert (ice_stun_msg_has (&m, ICE_STUN_ATTR_ICE_CONTROLLED));
+  side_free (&a);
+  vnet_free (net);
+}
+END_TEST
+
+START_TEST (test_dual_stack)
+{
+  /* IPv6 and IPv4 on both sides: both families work, and RFC 8421's
+   * preference makes the IPv6 pair the selected one. */
+  vnet *net = make_net (73);
+  side a, b;
+  uint64_t now = 0;
+
+  side_init (&a, "a", net, 0, ICE_ROLE_CONTROLLING, 0, 1);
+  side_init (&b, "b", net, 0, ICE_ROLE_CONTROLLED, 0, 1);
+  side_host (&a, "192.0.2.10", 5000, 1);
+  side_host (&a, "2001:db8::10", 5000, 1);
+  side_host (&b, "192.0.2.20", 6000, 1);
+  side_host (&b, "2001:db8::20", 6000, 1);
+  start (&a, &b, now);
+  ck_assert (run (&a, &b, &now, 10 * SEC, both_selected));
+  ck_assert_int_eq (a.pair[1].local.addr.family, AF_INET6);
+  ck_assert_int_eq (a.pair[1].remote.addr.family, AF_INET6);
+  ck_assert_int_eq (b.pair[1].local.addr.family, AF_INET6);
+  exchange_data (&a, &b, &now);
+  side_free (&a);
+  side_free (&b);
+  vnet_free (net);
+}
+END_TEST
+
+START_TEST (test_close_releases_turn)
+{
+  /* Over a relay; closing sends the deallocation (Refresh, LIFETIME 0) to
+   * the TURN server and the agent goes quiet. */
+  vnet *net = make_net (79);
+  side a, b;
+  uint64_t now = 0;
+  int ra = make_realm (net, NAT_SYMMETRIC, "198.51.100.1");
+  int rb = make_realm (net, NAT_SYMMETRIC, "198.51.100.2");
+  ice_transmit t;
+  bool refresh = false;
+
+  side_init (&a, "a", net, ra, ICE_ROLE_CONTROLLING, 0, 1);
+  side_init (&b, "b", net, rb, ICE_ROLE_CONTROLLED, 0, 1);
+  side_host (&a, "10.1.0.10", 5000, 1);
+  side_host (&b, "10.2.0.20", 6000, 1);
+  add_servers (net, &a, true, "wonderland");
+  add_servers (net, &b, false, NULL);
+  start (&a, &b, now);
+  ck_assert (run (&a, &b, &now, 15 * SEC, both_selected));
+  ck_assert_int_eq (a.pair[1].local.type, ICE_CAND_RELAY);
+  exchange_data (&a, &b, &now);
+  ice_agent_close (a.agent, now);
+  while (ice_agent_poll_transmit (a.agent, &t))
+    if (t.len >= 2 && t.data[0] == 0x00 && t.data[1] == 0x04)
+      refresh = true;
+  ck_assert (refresh);
+  ck_assert_int_eq (ice_agent_send (a.agent, now, 1, (const uint8_t *) "x", 1), -ENOTCONN);
+  side_free (&a);
+  side_free (&b);
+  vnet_free (net);
+}
+END_TEST
+
 /* One TCase per test so that CK_RUN_CASE=<test name> runs just one. */
 #define ADD(fn)                                                                                    \
   do                                                                                               \
@@ -1328,6 +1475,9 @@ agent_suite (void)
   ADD (test_keepalive);
   ADD (test_host_selection);
   ADD (test_hostile_packets);
+  ADD (test_role_conflict_paths);
+  ADD (test_dual_stack);
+  ADD (test_close_releases_turn);
   return s;
 }
 
