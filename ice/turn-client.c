@@ -1099,8 +1099,9 @@ ice_turn_client_handle_packet (ice_turn_client *c, uint64_t now_us,
       drain_txn_events (c, now_us);
       return 0;
     case -ENOENT:
+      /* Perhaps another engine's (a Binding client on the same socket). */
       c->stats.dropped_unmatched++;
-      return -EBADMSG;
+      return -ENOENT;
     case -EACCES:
       c->stats.dropped_unauthenticated++;
       return -EACCES;

@@ -176,9 +176,11 @@ int ice_turn_client_send (ice_turn_client *c, const ice_addr *peer,
 
 /* Feeds one datagram (or one stream frame) received from remote.
  * Returns 1 when it was peer data (*out filled, pointing into data),
- * 0 when the client consumed it, -ENOENT when remote is not our server
- * (the caller may hand the packet to someone else), or a negative code
- * (-EBADMSG, -EACCES) when it was dropped and counted. */
+ * 0 when the client consumed it, -ENOENT when it is not for this client
+ * (remote is not our server, or a response to no request of ours: the
+ * caller may hand it to another engine), or -EBADMSG/-EACCES when it was
+ * malformed, unauthenticated or from an unknown peer, dropped and
+ * counted. */
 int ice_turn_client_handle_packet (ice_turn_client *c, uint64_t now_us,
                                    const ice_addr *local,
                                    const ice_addr *remote,
