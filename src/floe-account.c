@@ -582,6 +582,8 @@ floe_account_start (FloeAccount *self, GError **error)
                           NUTAG_AUTOANSWER (0),
                           NUTAG_ENABLEMESSAGE (0),
                           NUTAG_ALLOW ("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE"),
+                          /* We answer UPDATE ourselves: it may carry an offer. */
+                          NUTAG_APPL_METHOD ("UPDATE"),
                           NUTAG_SUPPORTED ("timer, ice"),
                           TAG_END ());
   if (!self->nua)

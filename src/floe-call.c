@@ -440,37 +440,47 @@ read_initial_offer (FloeCall *self, const sip_t *sip)
   self->pending_offer = g_steal_pointer (&offer);
 }
 
+/* A new offer inside the dialog, by re-INVITE or by UPDATE (RFC 3311). */
 static void
-on_reinvite (FloeCall *self, const sip_t *sip)
+on_dialog_offer (FloeCall *self, const sip_t *sip, gboolean update)
 {
   gboolean present;
   g_autoptr (FloeSdpMedia) offer = parse_body (self, sip, &present);
   g_autofree char *answer = NULL;
   FloeSdpResult result;
   int status = 488;
+  /* nua tracks the INVITE itself; an UPDATE we took over (NUTAG_APPL_METHOD)
+   * is answered as "the request in this callback". */
+  nua_t *nua = floe_account_get_nua (self->account);
 
   if (present && !offer)
     {
-      nua_respond (self->nh, 400, "Bad Session Description", TAG_END ());
+      nua_respond (self->nh, 400, "Bad Session Description", TAG_IF (update, NUTAG_WITH_THIS (nua)), TAG_END ());
       return;
     }
   if (!offer)
     {
+      if (update)
+        {
+          /* An UPDATE without a body only refreshes the session. */
+          nua_respond (self->nh, SIP_200_OK, TAG_IF (update, NUTAG_WITH_THIS (nua)), TAG_END ());
+          return;
+        }
       /* Offerless re-INVITE: our offer goes in the 200, the answer in the ACK. */
       g_autofree char *sdp = build_offer (self);
       nua_respond (self->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
-                   SIPTAG_PAYLOAD_STR (sdp), TAG_END ());
+                   SIPTAG_PAYLOAD_STR (sdp), TAG_IF (update, NUTAG_WITH_THIS (nua)), TAG_END ());
       return;
     }
   answer = answer_offer (self, offer, &result, &status);
   if (!answer)
     {
-      nua_respond (self->nh, status, sip_status_phrase (status), TAG_END ());
+      nua_respond (self->nh, status, sip_status_phrase (status), TAG_IF (update, NUTAG_WITH_THIS (nua)), TAG_END ());
       return;
     }
   self->session_version++;
   nua_respond (self->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
-               SIPTAG_PAYLOAD_STR (answer), TAG_END ());
+               SIPTAG_PAYLOAD_STR (answer), TAG_IF (update, NUTAG_WITH_THIS (nua)), TAG_END ());
   floe_sdp_result_clear (&self->result);
   self->result = result;
   g_clear_pointer (&self->remote, floe_sdp_media_free);
@@ -569,7 +579,10 @@ floe_call_handle_event (FloeCall *self, nua_event_t event, int status, const cha
       on_invite_response (self, status, phrase, sip);
       break;
     case nua_i_invite:
-      on_reinvite (self, sip);
+      on_dialog_offer (self, sip, FALSE);
+      break;
+    case nua_i_update:
+      on_dialog_offer (self, sip, TRUE);
       break;
     case nua_i_ack:
       if (!take_answer (self, sip))
@@ -602,7 +615,6 @@ floe_call_handle_event (FloeCall *self, nua_event_t event, int status, const cha
     case nua_r_bye:
     case nua_r_cancel:
     case nua_r_info:
-    case nua_i_update:
     case nua_i_prack:
     case nua_i_active:
     case nua_i_terminated:

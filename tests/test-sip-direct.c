@@ -54,6 +54,12 @@ has_call (gpointer data)
   return ((Side *) data)->call != NULL;
 }
 
+static gboolean
+two_changes (gpointer data)
+{
+  return ((Side *) data)->media_changes >= 2;
+}
+
 static void
 side_clear (Side *side)
 {
@@ -108,6 +114,11 @@ START_TEST (direct_call)
   ck_assert_ptr_nonnull (a.last.crypto);
   ck_assert_str_eq (a.last.crypto, b.last.local_crypto);
   ck_assert_str_eq (b.last.crypto, a.last.local_crypto);
+
+  /* A session refresh by UPDATE carries a new offer and gets its answer. */
+  floe_call_refresh (call);
+  ck_assert (sip_wait (two_changes, &a, 20));
+  ck_assert_uint_eq (b.media_changes, 2);
 
   /* Caller hangs up. */
   floe_call_hangup (call);
