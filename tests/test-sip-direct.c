@@ -95,7 +95,7 @@ START_TEST (direct_call)
 
   ck_assert (sip_wait (has_call, &b, 20));
   ck_assert (sip_wait_int (call, "state", FLOE_CALL_RINGING, 20));
-  ck_assert_int_eq (floe_call_get_state (b.call), FLOE_CALL_RINGING);
+  ck_assert (sip_wait_int (b.call, "state", FLOE_CALL_RINGING, 20));
   ck_assert (floe_call_get_incoming (b.call));
 
   floe_call_answer (b.call);
