@@ -562,9 +562,10 @@ floe_stun_socket_new_udp (const ice_addr *local, GError **error)
   return g_steal_pointer (&self);
 }
 
+/* The TLS client side over base, not yet handshaken. */
 static GIOStream *
-start_tls (GIOStream *base, const ice_addr *server, const char *server_name,
-           const char *ca_file, GCancellable *cancellable, GError **error)
+make_tls (GIOStream *base, const ice_addr *server, const char *server_name,
+          const char *ca_file, GError **error)
 {
   char ip[ICE_ADDR_STRLEN];
   g_autoptr (GSocketConnectable) identity = g_network_address_new (
@@ -579,9 +580,57 @@ start_tls (GIOStream *base, const ice_addr *server, const char *server_name,
         return NULL;
       g_tls_connection_set_database (G_TLS_CONNECTION (tls), db);
     }
-  if (!g_tls_connection_handshake (G_TLS_CONNECTION (tls), cancellable, error))
-    return NULL;
   return g_steal_pointer (&tls);
+}
+
+/* A socket for a stream not connected yet; NULL for a bad argument. */
+static FloeStunSocket *
+stream_socket_new (ice_transport transport, const ice_addr *server,
+                   GSocketAddress **to, GError **error)
+{
+  if (server == NULL
+      || (transport != ICE_TRANSPORT_TCP && transport != ICE_TRANSPORT_TLS)
+      || (*to = to_gaddress (server)) == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "No valid server address or stream transport.");
+      return NULL;
+    }
+  FloeStunSocket *self = g_object_new (FLOE_TYPE_STUN_SOCKET, NULL);
+  self->transport = transport;
+  self->remote = *server;
+  return self;
+}
+
+static GSocketClient *
+socket_client_new (void)
+{
+  GSocketClient *client = g_socket_client_new ();
+  g_socket_client_set_timeout (client, 10);
+  return client;
+}
+
+/* The TCP connection is up: remember its socket and addresses. */
+static gboolean
+take_connection (FloeStunSocket *self, GSocketConnection *conn, GError **error)
+{
+  self->socket = g_object_ref (g_socket_connection_get_socket (conn));
+  /* Small STUN messages must not wait for Nagle. */
+  g_socket_set_option (self->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  return read_local_address (self, error);
+}
+
+/* stream (the connection, or TLS over it, handshaken) is ready: read. */
+static void
+start_reading (FloeStunSocket *self, GIOStream *stream)
+{
+  self->stream = g_object_ref (stream);
+  GInputStream *in = g_io_stream_get_input_stream (self->stream);
+  self->in_source = g_pollable_input_stream_create_source (
+      G_POLLABLE_INPUT_STREAM (in), NULL);
+  g_source_set_callback (self->in_source, G_SOURCE_FUNC (on_stream_readable),
+                         self, NULL);
+  g_source_attach (self->in_source, NULL);
 }
 
 FloeStunSocket *
@@ -590,49 +639,129 @@ floe_stun_socket_new_stream (ice_transport transport, const ice_addr *server,
                              const char *tls_ca_file, GCancellable *cancellable,
                              GError **error)
 {
-  g_return_val_if_fail (server != NULL, NULL);
-  g_return_val_if_fail (transport == ICE_TRANSPORT_TCP
-                            || transport == ICE_TRANSPORT_TLS,
-                        NULL);
-  g_autoptr (FloeStunSocket) self = g_object_new (FLOE_TYPE_STUN_SOCKET, NULL);
-  self->transport = transport;
-  self->remote = *server;
-  g_autoptr (GSocketAddress) to = to_gaddress (server);
-  if (to == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           "No valid server address.");
-      return NULL;
-    }
-  g_autoptr (GSocketClient) client = g_socket_client_new ();
-  g_socket_client_set_timeout (client, 10);
+  g_autoptr (GSocketAddress) to = NULL;
+  g_autoptr (FloeStunSocket) self = stream_socket_new (transport, server, &to, error);
+  if (self == NULL)
+    return NULL;
+  g_autoptr (GSocketClient) client = socket_client_new ();
   g_autoptr (GSocketConnection) conn = g_socket_client_connect (
       client, G_SOCKET_CONNECTABLE (to), cancellable, error);
-  if (conn == NULL)
+  if (conn == NULL || !take_connection (self, conn, error))
     return NULL;
-  self->socket = g_object_ref (g_socket_connection_get_socket (conn));
-  /* Small STUN messages must not wait for Nagle. */
-  g_socket_set_option (self->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  if (!read_local_address (self, error))
-    return NULL;
-
   if (transport == ICE_TRANSPORT_TLS)
     {
-      self->stream = start_tls (G_IO_STREAM (conn), server, tls_server_name,
-                                tls_ca_file, cancellable, error);
-      if (self->stream == NULL)
+      g_autoptr (GIOStream) tls = make_tls (G_IO_STREAM (conn), server, tls_server_name,
+                                            tls_ca_file, error);
+      if (tls == NULL
+          || !g_tls_connection_handshake (G_TLS_CONNECTION (tls), cancellable, error))
         return NULL;
+      start_reading (self, tls);
     }
   else
-    self->stream = G_IO_STREAM (g_steal_pointer (&conn));
-
-  GInputStream *in = g_io_stream_get_input_stream (self->stream);
-  self->in_source = g_pollable_input_stream_create_source (
-      G_POLLABLE_INPUT_STREAM (in), NULL);
-  g_source_set_callback (self->in_source, G_SOURCE_FUNC (on_stream_readable),
-                         self, NULL);
-  g_source_attach (self->in_source, NULL);
+    start_reading (self, G_IO_STREAM (conn));
   return g_steal_pointer (&self);
+}
+
+/* ------------------------------------------------------ async construction */
+
+typedef struct
+{
+  FloeStunSocket *self;
+  GSocketConnection *conn;
+  GIOStream *tls;
+  char *tls_server_name;
+  char *tls_ca_file;
+} ConnectData;
+
+static void
+connect_data_free (gpointer p)
+{
+  ConnectData *d = p;
+  g_clear_object (&d->self);
+  g_clear_object (&d->conn);
+  g_clear_object (&d->tls);
+  g_free (d->tls_server_name);
+  g_free (d->tls_ca_file);
+  g_free (d);
+}
+
+static void
+on_handshake (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  ConnectData *d = g_task_get_task_data (task);
+  GError *error = NULL;
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  start_reading (d->self, d->tls);
+  g_task_return_pointer (task, g_steal_pointer (&d->self), g_object_unref);
+}
+
+static void
+on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  ConnectData *d = g_task_get_task_data (task);
+  GError *error = NULL;
+  d->conn = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (d->conn == NULL || !take_connection (d->self, d->conn, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (d->self->transport == ICE_TRANSPORT_TCP)
+    {
+      start_reading (d->self, G_IO_STREAM (d->conn));
+      g_task_return_pointer (task, g_steal_pointer (&d->self), g_object_unref);
+      return;
+    }
+  d->tls = make_tls (G_IO_STREAM (d->conn), &d->self->remote, d->tls_server_name,
+                     d->tls_ca_file, &error);
+  if (d->tls == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (d->tls), G_PRIORITY_DEFAULT,
+                                    g_task_get_cancellable (task), on_handshake,
+                                    g_object_ref (task));
+}
+
+void
+floe_stun_socket_new_stream_async (ice_transport transport, const ice_addr *server,
+                                   const char *tls_server_name,
+                                   const char *tls_ca_file,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, floe_stun_socket_new_stream_async);
+  g_autoptr (GSocketAddress) to = NULL;
+  GError *error = NULL;
+  FloeStunSocket *self = stream_socket_new (transport, server, &to, &error);
+  if (self == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  ConnectData *d = g_new0 (ConnectData, 1);
+  d->self = self;
+  d->tls_server_name = g_strdup (tls_server_name);
+  d->tls_ca_file = g_strdup (tls_ca_file);
+  g_task_set_task_data (task, d, connect_data_free);
+  g_autoptr (GSocketClient) client = socket_client_new ();
+  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (to), cancellable,
+                                 on_connected, g_object_ref (task));
+}
+
+FloeStunSocket *
+floe_stun_socket_new_stream_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 ice_transport

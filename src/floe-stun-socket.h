@@ -32,15 +32,25 @@ G_DECLARE_FINAL_TYPE (FloeStunSocket, floe_stun_socket, FLOE, STUN_SOCKET, GObje
 FloeStunSocket *floe_stun_socket_new_udp (const ice_addr *local, GError **error);
 
 /* A TCP (ICE_TRANSPORT_TCP) or TLS (ICE_TRANSPORT_TLS) connection to
- * server, made now (blocking).  For TLS, tls_server_name is the name the
- * certificate must carry (NULL: the server's IP), and tls_ca_file a PEM
- * file of trusted CAs (NULL: the system's). */
+ * server.  For TLS, tls_server_name is the name the certificate must carry
+ * (NULL: the server's IP), and tls_ca_file a PEM file of trusted CAs
+ * (NULL: the system's).  The plain call blocks until connected (up to
+ * 10 s); the async pair does not, for use from the UI's main loop. */
 FloeStunSocket *floe_stun_socket_new_stream (ice_transport transport,
                                              const ice_addr *server,
                                              const char *tls_server_name,
                                              const char *tls_ca_file,
                                              GCancellable *cancellable,
                                              GError **error);
+void floe_stun_socket_new_stream_async (ice_transport transport,
+                                        const ice_addr *server,
+                                        const char *tls_server_name,
+                                        const char *tls_ca_file,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data);
+FloeStunSocket *floe_stun_socket_new_stream_finish (GAsyncResult *result,
+                                                    GError **error);
 
 ice_transport floe_stun_socket_get_transport (FloeStunSocket *self);
 const ice_addr *floe_stun_socket_get_local (FloeStunSocket *self);

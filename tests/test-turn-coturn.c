@@ -374,8 +374,26 @@ server_port (const Coturn *turn, ice_transport t)
   return t == ICE_TRANSPORT_TLS ? turn->tls_port : turn->port;
 }
 
+typedef struct
+{
+  bool done;
+  FloeStunSocket *sock;
+  GError *error;
+} Connecting;
+
+static void
+on_stream_ready (GObject *source, GAsyncResult *result, gpointer user)
+{
+  Connecting *c = user;
+  (void) source;
+  c->sock = floe_stun_socket_new_stream_finish (result, &c->error);
+  c->done = true;
+}
+
+/* UDP, or a stream connected with the async constructor (sync: the
+ * blocking one). */
 static FloeStunSocket *
-open_socket (const Coturn *turn, ice_transport t)
+open_socket_with (const Coturn *turn, ice_transport t, bool sync)
 {
   g_autoptr (GError) error = NULL;
   FloeStunSocket *sock;
@@ -385,13 +403,30 @@ open_socket (const Coturn *turn, ice_transport t)
       ice_addr_set (&a, "127.0.0.1", 0);
       sock = floe_stun_socket_new_udp (&a, &error);
     }
-  else
+  else if (sync)
     {
       ice_addr_set (&a, "127.0.0.1", server_port (turn, t));
       sock = floe_stun_socket_new_stream (t, &a, "localhost", cert_path, NULL, &error);
     }
+  else
+    {
+      Connecting c = { 0 };
+      ice_addr_set (&a, "127.0.0.1", server_port (turn, t));
+      floe_stun_socket_new_stream_async (t, &a, "localhost", cert_path, NULL,
+                                         on_stream_ready, &c);
+      ck_assert (run_until (&c.done));
+      sock = c.sock;
+      error = c.error;
+    }
   ck_assert_msg (sock != NULL, "socket: %s", error ? error->message : "?");
+  ck_assert_int_eq (floe_stun_socket_get_transport (sock), t);
   return sock;
+}
+
+static FloeStunSocket *
+open_socket (const Coturn *turn, ice_transport t)
+{
+  return open_socket_with (turn, t, false);
 }
 
 /* One Binding transaction on sock through txns (already added to it):
@@ -508,7 +543,7 @@ static const ice_transport transports[] = { ICE_TRANSPORT_UDP, ICE_TRANSPORT_TCP
 START_TEST (test_binding)
 {
   ice_transport t = transports[_i];
-  FloeStunSocket *sock = open_socket (&main_turn, t);
+  FloeStunSocket *sock = open_socket_with (&main_turn, t, true);
   ice_stun_txns *txns = ice_stun_txns_new (NULL);
   BindingResult result;
   g_signal_connect (sock, "stun-event", G_CALLBACK (on_stun_event), &result);
@@ -522,6 +557,29 @@ START_TEST (test_binding)
   floe_stun_socket_remove_engine (sock, txns);
   ice_stun_txns_free (txns);
   g_object_unref (sock);
+}
+END_TEST
+
+/* TLS checks the certificate: not trusted without our CA, and not for
+ * another name even with it. */
+START_TEST (test_tls_verifies)
+{
+  ice_addr a;
+  ice_addr_set (&a, "127.0.0.1", main_turn.tls_port);
+  g_autoptr (GError) error = NULL;
+  FloeStunSocket *sock = floe_stun_socket_new_stream (ICE_TRANSPORT_TLS, &a, "localhost",
+                                                      NULL, NULL, &error);
+  ck_assert_ptr_null (sock);
+  ck_assert_msg (error->domain == G_TLS_ERROR, "%s", error->message);
+  g_clear_error (&error);
+
+  Connecting c = { 0 };
+  floe_stun_socket_new_stream_async (ICE_TRANSPORT_TLS, &a, "turn.example.org", cert_path,
+                                     NULL, on_stream_ready, &c);
+  ck_assert (run_until (&c.done));
+  ck_assert_ptr_null (c.sock);
+  ck_assert_msg (c.error->domain == G_TLS_ERROR, "%s", c.error->message);
+  g_error_free (c.error);
 }
 END_TEST
 
@@ -732,6 +790,8 @@ coturn_suite (void)
   tcase_add_loop_test (tc, test_binding, 0, n_transports);
   tcase_add_loop_test (tc, test_allocate, 0, n_transports);
   tcase_add_test (tc, test_wrong_password);
+  if (cert_path)
+    tcase_add_test (tc, test_tls_verifies);
   tcase_add_loop_test (tc, test_relay, 0, (int) G_N_ELEMENTS (relay_pairs));
   if (have_ipv6)
     tcase_add_test (tc, test_ipv6_relay);
