@@ -93,7 +93,7 @@ typedef struct
 
 typedef struct
 {
-  int sock;
+  int sock;   /* UDP: its socket; streams: the host address they start from */
   int server;
   ice_turn_client *client;
   bool started;
@@ -106,6 +106,7 @@ typedef struct
 typedef struct
 {
   ice_addr addr;
+  ice_transport transport;
   char *username;
   char *password;
 } turn_server;
@@ -137,6 +138,7 @@ typedef struct
 {
   ice_addr local;
   ice_addr remote;
+  ice_transport transport;
   size_t len;
   uint8_t data[TX_BUF];
 } tx_entry;
@@ -202,8 +204,8 @@ struct ice_agent
 /* agent.c */
 void agent_random (ice_agent *a, void *buf, size_t len);
 void agent_push_event (ice_agent *a, const ice_event *ev);
-void agent_push_tx (ice_agent *a, const ice_addr *local, const ice_addr *remote,
-                    const uint8_t *data, size_t len);
+void agent_push_tx (ice_agent *a, ice_transport transport, const ice_addr *local,
+                    const ice_addr *remote, const uint8_t *data, size_t len);
 void agent_set_comp_state (ice_agent *a, unsigned c, ice_comp_state s);
 void agent_fail (ice_agent *a, ice_fail_reason r);
 /* Sends from a candidate base: straight out of a host socket, or wrapped

@@ -180,8 +180,8 @@ agent_push_event (ice_agent *a, const ice_event *ev)
 }
 
 void
-agent_push_tx (ice_agent *a, const ice_addr *local, const ice_addr *remote,
-               const uint8_t *data, size_t len)
+agent_push_tx (ice_agent *a, ice_transport transport, const ice_addr *local,
+               const ice_addr *remote, const uint8_t *data, size_t len)
 {
   tx_entry *e;
 
@@ -203,6 +203,7 @@ agent_push_tx (ice_agent *a, const ice_addr *local, const ice_addr *remote,
   e = &a->tx[(a->tx_head + a->tx_count) % a->tx_cap];
   e->local = *local;
   e->remote = *remote;
+  e->transport = transport;
   e->len = len;
   memcpy (e->data, data, len);
   a->tx_count++;
@@ -220,6 +221,7 @@ ice_agent_poll_transmit (ice_agent *a, ice_transmit *out)
   out->remote = a->tx_out.remote;
   out->data = a->tx_out.data;
   out->len = a->tx_out.len;
+  out->transport = a->tx_out.transport;
   return true;
 }
 
@@ -283,7 +285,7 @@ agent_send_from_base (ice_agent *a, uint64_t now, const ice_addr *base, const ic
 
   if (find_host (a, base) >= 0)
     {
-      agent_push_tx (a, base, remote, data, len);
+      agent_push_tx (a, ICE_TRANSPORT_UDP, base, remote, data, len);
       return;
     }
   for (i = 0; i < a->n_local; i++)
@@ -307,7 +309,8 @@ agent_send_from_base (ice_agent *a, uint64_t now, const ice_addr *base, const ic
       gather_drain_turn (a, t); /* the permission request goes out first */
       n = ice_turn_client_send (t->client, remote, data, len, buf, sizeof buf);
       if (n > 0)
-        agent_push_tx (a, &a->hosts[t->sock].addr, &a->turn[t->server].addr, buf, (size_t) n);
+        agent_push_tx (a, a->turn[t->server].transport, &a->hosts[t->sock].addr,
+                       &a->turn[t->server].addr, buf, (size_t) n);
       return;
     }
 }
@@ -404,15 +407,23 @@ int
 ice_agent_add_turn_server (ice_agent *a, const ice_addr *server, const char *username,
                            const char *password)
 {
+  return ice_agent_add_turn_server_stream (a, server, ICE_TRANSPORT_UDP, username, password);
+}
+
+int
+ice_agent_add_turn_server_stream (ice_agent *a, const ice_addr *server, ice_transport transport,
+                                  const char *username, const char *password)
+{
   turn_server *t;
 
   if (server == NULL || server->family == 0 || server->port == 0 || username == NULL
-      || password == NULL)
+      || password == NULL || transport > ICE_TRANSPORT_TLS)
     return -EINVAL;
   if (a->n_turn == MAX_TURN_SERVERS)
     return -ENOSPC;
   t = &a->turn[a->n_turn];
   t->addr = *server;
+  t->transport = transport;
   t->username = strdup (username);
   t->password = strdup (password);
   if (t->username == NULL || t->password == NULL)
@@ -646,27 +657,54 @@ process (ice_agent *a, uint64_t now, const ice_addr *base, const ice_addr *remot
   return 1;
 }
 
+/* A datagram or frame from the TURN server of allocation i. Returns as
+ * handle_packet does, or -ENOENT when the client does not know it. */
+static int
+turn_input (ice_agent *a, uint64_t now, size_t i, const ice_addr *local, const ice_addr *remote,
+            const uint8_t *data, size_t len, ice_app_data *app)
+{
+  turn_alloc *t = &a->allocs[i];
+  ice_turn_data d;
+  int r, l = -1;
+  size_t k;
+
+  r = ice_turn_client_handle_packet (t->client, now, local, remote, data, len, &d);
+  gather_drain_turn (a, t);
+  if (a->closed)
+    return r == -ENOENT ? r : -ESHUTDOWN;
+  gather_turn_events (a, now, t);
+  if (r == 1)
+    {
+      /* Data from a peer through our relay: it arrived on the relayed
+       * candidate. Copied, since data is the caller's. */
+      for (k = 0; k < a->n_local; k++)
+        if (a->local[k].turn == (int) i && a->local[k].c.type == ICE_CAND_RELAY)
+          l = (int) k;
+      if (l < 0 || d.len > sizeof a->app_buf)
+        return 0;
+      memcpy (a->app_buf, d.data, d.len);
+      return process (a, now, &a->local[l].c.addr, &d.peer, a->local[l].c.component, a->app_buf,
+                      d.len, app);
+    }
+  if (r == 0)
+    {
+      checklist_evaluate (a, now);
+      agent_flush_txns (a, now);
+      return 0;
+    }
+  if (r != -ENOENT)
+    a->stats.dropped++;
+  return r;
+}
+
 int
 ice_agent_handle_packet (ice_agent *a, uint64_t now_us, const ice_addr *local,
                          const ice_addr *remote, const uint8_t *data, size_t len,
                          ice_app_data *app)
 {
-  int s = find_host (a, local);
+  int s = find_host (a, local), r;
   size_t i;
 
-  if (a->closed)
-    {
-      /* Only the TURN deallocations may still want their answers. */
-      for (i = 0; i < a->n_allocs; i++)
-        if (a->allocs[i].client && s >= 0 && a->allocs[i].sock == s)
-          {
-            ice_turn_data d;
-            ice_turn_client_handle_packet (a->allocs[i].client, now_us, local, remote, data, len,
-                                           &d);
-            gather_drain_turn (a, &a->allocs[i]);
-          }
-      return -ESHUTDOWN;
-    }
   if (s < 0 || data == NULL)
     {
       a->stats.dropped++;
@@ -675,41 +713,41 @@ ice_agent_handle_packet (ice_agent *a, uint64_t now_us, const ice_addr *local,
   for (i = 0; i < a->n_allocs; i++)
     {
       turn_alloc *t = &a->allocs[i];
-      ice_turn_data d;
-      int r, l;
 
-      if (t->sock != s || t->client == NULL || !ice_addr_equal (&a->turn[t->server].addr, remote))
+      if (t->sock != s || t->client == NULL || a->turn[t->server].transport != ICE_TRANSPORT_UDP
+          || !ice_addr_equal (&a->turn[t->server].addr, remote))
         continue;
-      r = ice_turn_client_handle_packet (t->client, now_us, local, remote, data, len, &d);
-      gather_turn_events (a, now_us, t);
-      gather_drain_turn (a, t);
-      if (r == 1)
-        {
-          /* Data from a peer through our relay: it arrived on the relayed
-           * candidate. Copy, since data is the caller's. */
-          l = -1;
-          for (size_t k = 0; k < a->n_local; k++)
-            if (a->local[k].turn == (int) i && a->local[k].c.type == ICE_CAND_RELAY)
-              l = (int) k;
-          if (l < 0 || d.len > sizeof a->app_buf)
-            return 0;
-          memcpy (a->app_buf, d.data, d.len);
-          return process (a, now_us, &a->local[l].c.addr, &d.peer, a->hosts[s].component,
-                          a->app_buf, d.len, app);
-        }
-      if (r == 0)
-        {
-          checklist_evaluate (a, now_us);
-          agent_flush_txns (a, now_us);
-          return 0;
-        }
+      r = turn_input (a, now_us, i, local, remote, data, len, app);
       if (r != -ENOENT)
-        {
-          a->stats.dropped++;
-          return r;
-        }
+        return r;
     }
+  if (a->closed)
+    return -ESHUTDOWN;
   return process (a, now_us, local, remote, a->hosts[s].component, data, len, app);
+}
+
+int
+ice_agent_handle_stream_frame (ice_agent *a, uint64_t now_us, const ice_addr *local,
+                               const ice_addr *remote, ice_transport transport,
+                               const uint8_t *data, size_t len, ice_app_data *app)
+{
+  int s = find_host (a, local);
+  size_t i;
+
+  if (s < 0 || data == NULL || transport == ICE_TRANSPORT_UDP)
+    {
+      a->stats.dropped++;
+      return -EINVAL;
+    }
+  for (i = 0; i < a->n_allocs; i++)
+    {
+      turn_alloc *t = &a->allocs[i];
+      if (t->sock == s && t->client && a->turn[t->server].transport == transport
+          && ice_addr_equal (&a->turn[t->server].addr, remote))
+        return turn_input (a, now_us, i, local, remote, data, len, app);
+    }
+  a->stats.dropped++;
+  return -ENOENT;
 }
 
 void

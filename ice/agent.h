@@ -115,6 +115,12 @@ typedef struct
   ice_addr remote;
   const uint8_t *data; /* valid until the next call on the agent */
   size_t len;
+  /* UDP: a datagram from the socket at local. TCP/TLS (only for TURN
+   * servers added with ice_agent_add_turn_server_stream): one whole frame
+   * for the stream from local's IP to remote, which the caller opens on
+   * first use and keeps; what the server sends back is cut into frames
+   * (ice_turn_stream_frame_len) and fed to ice_agent_handle_stream_frame. */
+  ice_transport transport;
 } ice_transmit;
 
 /* Application data found by handle_packet (unwrapped from TURN when it came
@@ -148,6 +154,12 @@ int ice_agent_add_stun_server (ice_agent *a, const ice_addr *server);
  * password are copied (and never logged). */
 int ice_agent_add_turn_server (ice_agent *a, const ice_addr *server,
                                const char *username, const char *password);
+/* TURN over a stream (TCP, or TLS done by the caller): one allocation per
+ * component, reached from the most preferred host address of the server's
+ * family; the relayed candidate still carries UDP to the peer. For when UDP
+ * to the server is blocked. */
+int ice_agent_add_turn_server_stream (ice_agent *a, const ice_addr *server, ice_transport transport,
+                                      const char *username, const char *password);
 
 /* Starts gathering: host candidates at once (loopback and link-local only
  * when nothing else exists; the interface filter applied), then
@@ -199,6 +211,11 @@ void ice_agent_close (ice_agent *a, uint64_t now_us);
 int ice_agent_handle_packet (ice_agent *a, uint64_t now_us, const ice_addr *local,
                              const ice_addr *remote, const uint8_t *data, size_t len,
                              ice_app_data *app);
+/* One frame received on the stream (transport TCP or TLS) from local's IP
+ * to the TURN server remote. Same returns as handle_packet. */
+int ice_agent_handle_stream_frame (ice_agent *a, uint64_t now_us, const ice_addr *local,
+                                   const ice_addr *remote, ice_transport transport,
+                                   const uint8_t *data, size_t len, ice_app_data *app);
 void ice_agent_handle_timeout (ice_agent *a, uint64_t now_us);
 uint64_t ice_agent_next_timeout (const ice_agent *a);
 bool ice_agent_poll_transmit (ice_agent *a, ice_transmit *out);

@@ -118,6 +118,20 @@ check_done (ice_agent *a)
   agent_push_event (a, &ev);
 }
 
+/* A stream to a TURN server carries one allocation per component: the
+ * first (most preferred) host address of the component takes it. */
+static bool
+stream_alloc_exists (const ice_agent *a, size_t sock, size_t server)
+{
+  size_t i;
+
+  for (i = 0; i < a->n_allocs; i++)
+    if (a->allocs[i].server == (int) server
+        && a->hosts[a->allocs[i].sock].component == a->hosts[sock].component)
+      return true;
+  return false;
+}
+
 void
 gather_start (ice_agent *a, uint64_t now)
 {
@@ -151,7 +165,8 @@ gather_start (ice_agent *a, uint64_t now)
             g->server = (int) s;
           }
       for (s = 0; s < a->n_turn; s++)
-        if (a->turn[s].addr.family == h->addr.family && a->n_allocs < MAX_TURN_ALLOCS)
+        if (a->turn[s].addr.family == h->addr.family && a->n_allocs < MAX_TURN_ALLOCS
+            && (a->turn[s].transport == ICE_TRANSPORT_UDP || !stream_alloc_exists (a, i, s)))
           {
             turn_alloc *t = &a->allocs[a->n_allocs++];
             memset (t, 0, sizeof *t);
@@ -223,7 +238,7 @@ start_allocation (ice_agent *a, uint64_t now, size_t i)
   t->started = true;
   tc.server = a->turn[t->server].addr;
   tc.local = a->hosts[t->sock].addr;
-  tc.transport = ICE_TRANSPORT_UDP;
+  tc.transport = a->turn[t->server].transport;
   tc.username = a->turn[t->server].username;
   tc.password = a->turn[t->server].password;
   tc.relay_family = tc.local.family;
@@ -298,7 +313,7 @@ gather_drain_turn (ice_agent *a, turn_alloc *t)
   if (t->client == NULL)
     return;
   while (ice_turn_client_poll_transmit (t->client, &tx))
-    agent_push_tx (a, &a->hosts[t->sock].addr, &tx.remote, tx.data, tx.len);
+    agent_push_tx (a, tx.transport, &a->hosts[t->sock].addr, &tx.remote, tx.data, tx.len);
 }
 
 void

@@ -75,12 +75,15 @@ test_random (void *ctx, uint8_t *buf, size_t len)
 
 static void
 on_packet (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from,
-           const uint8_t *data, size_t len)
+           const uint8_t *data, size_t len, bool stream)
 {
   side *s = ctx;
   ice_app_data app;
+  int r = stream ? ice_agent_handle_stream_frame (s->agent, now, local, from, ICE_TRANSPORT_TCP,
+                                                  data, len, &app)
+                 : ice_agent_handle_packet (s->agent, now, local, from, data, len, &app);
 
-  if (ice_agent_handle_packet (s->agent, now, local, from, data, len, &app) == 1)
+  if (r == 1)
     {
       s->n_app++;
       snprintf (s->app, sizeof s->app, "%.*s", (int) app.len, (const char *) app.data);
@@ -226,7 +229,10 @@ pump (side *s, uint64_t now)
                    ice_addr_to_string (&t.local, x), ice_addr_to_string (&t.remote, y), t.len,
                    t.data[0], t.data[1]);
         }
-      vnet_send (s->net, now, &t.local, &t.remote, t.data, t.len);
+      if (t.transport == ICE_TRANSPORT_UDP)
+        vnet_send (s->net, now, &t.local, &t.remote, t.data, t.len);
+      else
+        vnet_stream_send (s->net, now, &t.local, &t.remote, t.data, t.len);
     }
   return any;
 }
@@ -540,7 +546,7 @@ typedef struct
 
 static void
 script_recv (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from,
-             const uint8_t *data, size_t len)
+             const uint8_t *data, size_t len, bool stream)
 {
   script_peer *p = ctx;
   ice_stun_msg m;
@@ -548,7 +554,7 @@ script_recv (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *fro
   uint8_t buf[256];
   int n;
 
-  if (ice_stun_msg_parse (data, len, &m) < 0)
+  if (stream || ice_stun_msg_parse (data, len, &m) < 0)
     return;
   if (m.cls == ICE_STUN_CLASS_SUCCESS)
     {
@@ -1435,6 +1441,39 @@ START_TEST (test_close_releases_turn)
 }
 END_TEST
 
+START_TEST (test_udp_blocked_turn_tcp)
+{
+  /* UDP blocked at our edge, TURN over TCP allowed: the relayed candidate
+   * reached over the stream carries the call. */
+  vnet *net = make_net (83);
+  side a, b;
+  uint64_t now = 0;
+  int ra = make_realm (net, NAT_PORT_RESTRICTED, "198.51.100.1");
+  ice_addr relay = A ("203.0.113.2", 3478);
+
+  vnet_block_udp (net, ra, true);
+  side_init (&a, "a", net, ra, ICE_ROLE_CONTROLLING, 0, 1);
+  side_init (&b, "b", net, 0, ICE_ROLE_CONTROLLED, 0, 1);
+  side_host (&a, "10.1.0.10", 5000, 1);
+  side_host (&b, "192.0.2.20", 6000, 1);
+  add_servers (net, &a, false, NULL);
+  ck_assert_int_eq (ice_agent_add_turn_server_stream (a.agent, &relay, ICE_TRANSPORT_TCP, "alice",
+                                                      "wonderland"), 0);
+  start (&a, &b, now);
+  ck_assert (run (&a, &b, &now, 20 * SEC, both_selected));
+  ck_assert_int_eq (a.pair[1].local.type, ICE_CAND_RELAY);
+  ck_assert_int_eq (b.pair[1].remote.type == ICE_CAND_RELAY || b.pair[1].remote.type == ICE_CAND_PRFLX, 1);
+  exchange_data (&a, &b, &now);
+  /* Consent keeps flowing over the stream. */
+  run (&a, &b, &now, now + 40 * SEC, NULL);
+  ck_assert (!a.consent_lost && !b.consent_lost);
+  ice_agent_close (a.agent, now);
+  side_free (&a);
+  side_free (&b);
+  vnet_free (net);
+}
+END_TEST
+
 /* One TCase per test so that CK_RUN_CASE=<test name> runs just one. */
 #define ADD(fn)                                                                                    \
   do                                                                                               \
@@ -1478,6 +1517,7 @@ agent_suite (void)
   ADD (test_role_conflict_paths);
   ADD (test_dual_stack);
   ADD (test_close_releases_turn);
+  ADD (test_udp_blocked_turn_tcp);
   return s;
 }
 

@@ -50,6 +50,7 @@ typedef struct pkt
   uint64_t seq;
   int sock;
   ice_addr from;
+  bool stream;
   size_t len;
   uint8_t data[PKT_MAX];
   struct pkt *next;
@@ -61,6 +62,7 @@ typedef struct
 {
   turn_server *srv;
   bool used;
+  bool stream; /* the client came over TCP: answers and data go back on it */
   ice_addr client;
   ice_addr relay;
   size_t n_perms;
@@ -213,7 +215,8 @@ rng_next (vnet *n)
 }
 
 static void
-enqueue (vnet *n, uint64_t at, int s, const ice_addr *from, const uint8_t *data, size_t len)
+enqueue (vnet *n, uint64_t at, int s, const ice_addr *from, const uint8_t *data, size_t len,
+         bool stream)
 {
   pkt *p, **pp;
 
@@ -224,6 +227,7 @@ enqueue (vnet *n, uint64_t at, int s, const ice_addr *from, const uint8_t *data,
   p->seq = n->seq++;
   p->sock = s;
   p->from = *from;
+  p->stream = stream;
   p->len = len;
   memcpy (p->data, data, len);
   for (pp = &n->queue; *pp && ((*pp)->at < at || ((*pp)->at == at && (*pp)->seq < p->seq));
@@ -280,7 +284,7 @@ found:
 }
 
 static mapping *
-nat_inbound (nat *t, const ice_addr *from, const ice_addr *dst)
+nat_inbound (nat *t, const ice_addr *from, const ice_addr *dst, bool stream)
 {
   size_t i, k;
 
@@ -290,7 +294,7 @@ nat_inbound (nat *t, const ice_addr *from, const ice_addr *dst)
       if (!ice_addr_equal (&m->outside, dst))
         continue;
       for (k = 0; k < m->n_sent; k++)
-        if (behaviour_match (t->filter, &m->sent_to[k], from))
+        if (behaviour_match (stream ? VNET_APD : t->filter, &m->sent_to[k], from))
           return m;
       return NULL; /* filtered */
     }
@@ -308,9 +312,12 @@ nat_by_public_ip (const vnet *n, const ice_addr *ip)
   return 0;
 }
 
-void
-vnet_send (vnet *n, uint64_t now, const ice_addr *from, const ice_addr *to, const uint8_t *data,
-           size_t len)
+/* Carries one datagram (or stream frame) from the socket at from to `to`:
+ * within a realm, or out through its NAT, across the internet, and in
+ * through the destination's NAT. */
+static void
+route (vnet *n, uint64_t now, const ice_addr *from, const ice_addr *to, const uint8_t *data,
+       size_t len, bool stream)
 {
   int s = find_sock (n, from), d, realm;
   ice_addr src;
@@ -329,14 +336,14 @@ vnet_send (vnet *n, uint64_t now, const ice_addr *from, const ice_addr *to, cons
   if (d >= 0 && n->socks[d].realm == realm)
     {
       n->stats.delivered++;
-      enqueue (n, now + n->lan_us, d, &src, data, len);
+      enqueue (n, now + n->lan_us, d, &src, data, len, stream);
       return;
     }
   if (realm != 0)
     {
       nat *t = &n->nats[realm - 1];
       mapping *m;
-      if (t->udp_blocked)
+      if (t->udp_blocked && !stream)
         {
           n->stats.filtered++;
           return;
@@ -350,8 +357,8 @@ vnet_send (vnet *n, uint64_t now, const ice_addr *from, const ice_addr *to, cons
       src = m->outside;
       at += n->lan_us;
     }
-  /* On the internet. */
-  if (n->loss && rng_next (n) % 1000 < n->loss)
+  /* On the internet, where datagrams (not streams) get lost. */
+  if (!stream && n->loss && rng_next (n) % 1000 < n->loss)
     {
       n->stats.lost++;
       return;
@@ -362,7 +369,7 @@ vnet_send (vnet *n, uint64_t now, const ice_addr *from, const ice_addr *to, cons
     if (r > 0)
       {
         nat *t = &n->nats[r - 1];
-        mapping *m = t->udp_blocked ? NULL : nat_inbound (t, &src, to);
+        mapping *m = (t->udp_blocked && !stream) ? NULL : nat_inbound (t, &src, to, stream);
         if (m == NULL)
           {
             n->stats.filtered++;
@@ -380,7 +387,21 @@ vnet_send (vnet *n, uint64_t now, const ice_addr *from, const ice_addr *to, cons
       return;
     }
   n->stats.delivered++;
-  enqueue (n, at, d, &src, data, len);
+  enqueue (n, at, d, &src, data, len, stream);
+}
+
+void
+vnet_send (vnet *n, uint64_t now, const ice_addr *from, const ice_addr *to, const uint8_t *data,
+           size_t len)
+{
+  route (n, now, from, to, data, len, false);
+}
+
+void
+vnet_stream_send (vnet *n, uint64_t now, const ice_addr *from, const ice_addr *to,
+                  const uint8_t *data, size_t len)
+{
+  route (n, now, from, to, data, len, true);
 }
 
 uint64_t
@@ -399,7 +420,7 @@ vnet_run (vnet *n, uint64_t now)
       n->queue = p->next;
       s = &n->socks[p->sock];
       if (s->bound)
-        s->fn (s->ctx, p->at, &s->addr, &p->from, p->data, p->len);
+        s->fn (s->ctx, p->at, &s->addr, &p->from, p->data, p->len, p->stream);
       free (p);
     }
 }
@@ -420,7 +441,7 @@ typedef struct
 
 static void
 stun_recv (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from,
-           const uint8_t *data, size_t len)
+           const uint8_t *data, size_t len, bool stream)
 {
   stun_server *s = ctx;
   ice_stun_msg msg;
@@ -436,7 +457,7 @@ stun_recv (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from,
   ice_stun_add_fingerprint (&w);
   n = ice_stun_writer_finish (&w);
   if (n > 0)
-    vnet_send (s->net, now, local, from, buf, (size_t) n);
+    route (s->net, now, local, from, buf, (size_t) n, stream);
 }
 
 int
@@ -488,7 +509,7 @@ add_perm (turn_alloc *al, const ice_addr *peer)
  * when a channel is bound, else a Data indication. */
 static void
 relay_recv (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from,
-            const uint8_t *data, size_t len)
+            const uint8_t *data, size_t len, bool stream)
 {
   turn_alloc *al = ctx;
   turn_server *t = al->srv;
@@ -504,7 +525,7 @@ relay_recv (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from
     }
   for (i = 0; i < al->n_chans; i++)
     if (ice_addr_equal (&al->chan_peer[i], from))
-      n = ice_turn_channel_data_write (al->chan_num[i], data, len, false, buf, sizeof buf);
+      n = ice_turn_channel_data_write (al->chan_num[i], data, len, al->stream, buf, sizeof buf);
   if (n < 0)
     {
       ice_stun_writer_init (&w, buf, sizeof buf, ICE_STUN_METHOD_DATA, ICE_STUN_CLASS_INDICATION,
@@ -516,12 +537,14 @@ relay_recv (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from
   if (n > 0)
     {
       t->net->stats.relayed++;
-      vnet_send (t->net, now, &t->addr, &al->client, buf, (size_t) n);
+      route (t->net, now, &t->addr, &al->client, buf, (size_t) n, al->stream);
     }
+  (void) stream;
 }
 
 static void
-turn_reply (turn_server *t, uint64_t now, const ice_addr *to, ice_stun_writer *w, bool sign)
+turn_reply (turn_server *t, uint64_t now, const ice_addr *to, ice_stun_writer *w, bool sign,
+            bool stream)
 {
   int n;
 
@@ -530,11 +553,12 @@ turn_reply (turn_server *t, uint64_t now, const ice_addr *to, ice_stun_writer *w
   ice_stun_add_fingerprint (w);
   n = ice_stun_writer_finish (w);
   if (n > 0)
-    vnet_send (t->net, now, &t->addr, to, w->buf, (size_t) n);
+    route (t->net, now, &t->addr, to, w->buf, (size_t) n, stream);
 }
 
 static void
-turn_error (turn_server *t, uint64_t now, const ice_addr *to, const ice_stun_msg *req, int code)
+turn_error (turn_server *t, uint64_t now, const ice_addr *to, const ice_stun_msg *req, int code,
+            bool stream)
 {
   uint8_t buf[256];
   ice_stun_writer w;
@@ -546,7 +570,7 @@ turn_error (turn_server *t, uint64_t now, const ice_addr *to, const ice_stun_msg
       ice_stun_add_string (&w, ICE_STUN_ATTR_REALM, REALM);
       ice_stun_add_string (&w, ICE_STUN_ATTR_NONCE, NONCE);
     }
-  turn_reply (t, now, to, &w, code != 401 && code != 400);
+  turn_reply (t, now, to, &w, code != 401 && code != 400, stream);
 }
 
 /* Long-term credential check (RFC 8489 §9.2). */
@@ -565,7 +589,7 @@ turn_auth (turn_server *t, const ice_stun_msg *m)
 
 static void
 turn_recv (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from,
-           const uint8_t *data, size_t len)
+           const uint8_t *data, size_t len, bool stream)
 {
   turn_server *t = ctx;
   turn_alloc *al = alloc_for_client (t, from);
@@ -609,7 +633,7 @@ turn_recv (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from,
     return;
   if (!turn_auth (t, &m))
     {
-      turn_error (t, now, from, &m, 401);
+      turn_error (t, now, from, &m, 401, stream);
       return;
     }
   ice_stun_writer_init_response (&w, buf, sizeof buf, &m, ICE_STUN_CLASS_SUCCESS);
@@ -618,20 +642,21 @@ turn_recv (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from,
     case ICE_STUN_METHOD_ALLOCATE:
       if (al)
         {
-          turn_error (t, now, from, &m, 437);
+          turn_error (t, now, from, &m, 437, stream);
           return;
         }
       for (i = 0; i < MAX_ALLOCS && t->allocs[i].used; i++)
         ;
       if (i == MAX_ALLOCS)
         {
-          turn_error (t, now, from, &m, 486);
+          turn_error (t, now, from, &m, 486, stream);
           return;
         }
       al = &t->allocs[i];
       memset (al, 0, sizeof *al);
       al->srv = t;
       al->used = true;
+      al->stream = stream;
       al->client = *from;
       al->relay = t->relay_ip;
       al->relay.port = t->next_port++;
@@ -645,7 +670,7 @@ turn_recv (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from,
         uint32_t life = 600;
         if (al == NULL)
           {
-            turn_error (t, now, from, &m, 437);
+            turn_error (t, now, from, &m, 437, stream);
             return;
           }
         ice_stun_msg_get_u32 (&m, ICE_STUN_ATTR_LIFETIME, &life);
@@ -660,7 +685,7 @@ turn_recv (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from,
     case ICE_STUN_METHOD_CREATE_PERMISSION:
       if (al == NULL || ice_stun_msg_get_xor_addr (&m, ICE_STUN_ATTR_XOR_PEER_ADDRESS, &peer) < 0)
         {
-          turn_error (t, now, from, &m, al ? 400 : 437);
+          turn_error (t, now, from, &m, al ? 400 : 437, stream);
           return;
         }
       for (i = 0; i < m.n_attrs; i++)
@@ -680,13 +705,13 @@ turn_recv (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from,
             || ice_stun_msg_get_xor_addr (&m, ICE_STUN_ATTR_XOR_PEER_ADDRESS, &peer) < 0
             || al->n_chans == MAX_PEERS)
           {
-            turn_error (t, now, from, &m, 400);
+            turn_error (t, now, from, &m, 400, stream);
             return;
           }
         for (i = 0; i < al->n_chans; i++)
           if (al->chan_num[i] == ch && !ice_addr_equal (&al->chan_peer[i], &peer))
             {
-              turn_error (t, now, from, &m, 400);
+              turn_error (t, now, from, &m, 400, stream);
               return;
             }
         if (i == al->n_chans)
@@ -698,10 +723,10 @@ turn_recv (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from,
         break;
       }
     default:
-      turn_error (t, now, from, &m, 400);
+      turn_error (t, now, from, &m, 400, stream);
       return;
     }
-  turn_reply (t, now, from, &w, true);
+  turn_reply (t, now, from, &w, true, stream);
   (void) local;
 }
 

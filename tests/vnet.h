@@ -22,8 +22,9 @@ typedef enum
   VNET_APD, /* address-and-port-dependent */
 } vnet_behaviour;
 
+/* stream: the bytes came as one frame of a TCP connection, not a datagram. */
 typedef void (*vnet_recv_fn) (void *ctx, uint64_t now, const ice_addr *local,
-                              const ice_addr *from, const uint8_t *data, size_t len);
+                              const ice_addr *from, const uint8_t *data, size_t len, bool stream);
 
 vnet *vnet_new (uint32_t seed);
 void vnet_free (vnet *n);
@@ -47,14 +48,21 @@ void vnet_unbind (vnet *n, const ice_addr *addr);
 void vnet_send (vnet *n, uint64_t now, const ice_addr *from, const ice_addr *to,
                 const uint8_t *data, size_t len);
 
+/* One frame on a TCP connection from the socket's IP to `to` (opened on
+ * first use): reliable, passes NATs like an outgoing connection does (the
+ * answer always gets back), and a UDP block does not stop it. Replies go
+ * with vnet_stream_send from the server's address to the `from` it saw. */
+void vnet_stream_send (vnet *n, uint64_t now, const ice_addr *from, const ice_addr *to,
+                       const uint8_t *data, size_t len);
+
 /* Time of the next delivery, UINT64_MAX when nothing is in flight. */
 uint64_t vnet_next (const vnet *n);
 /* Delivers everything due at or before now. */
 void vnet_run (vnet *n, uint64_t now);
 
 /* Servers in the public realm. The STUN server answers Binding requests;
- * the TURN server (RFC 8656 over UDP, long-term credentials) relays from
- * relay_ip. */
+ * the TURN server (RFC 8656 over UDP and TCP, long-term credentials)
+ * relays from relay_ip. */
 int vnet_add_stun_server (vnet *n, const ice_addr *addr);
 int vnet_add_turn_server (vnet *n, const ice_addr *addr, const char *username,
                           const char *password, const char *relay_ip);
