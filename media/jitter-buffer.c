@@ -16,11 +16,14 @@
 /* After an underrun, up to this many missing frames are still reported
  * one by one as LOST; a longer outage restarts at the oldest packet. */
 #define MAX_GAP_CONCEALED 3
+/* A transit time this far from the previous one is a timestamp jump. */
+#define DISCONTINUITY_US 5000000
 
 typedef struct
 {
   int64_t ext_seq;
-  int64_t ext_ts;
+  int64_t ext_ts;            /* on our timeline (see map_ts) */
+  uint32_t raw_ts;           /* as the sender wrote it */
   uint64_t arrival_us;
   bool marker;
   size_t len;
@@ -45,6 +48,13 @@ struct media_jb
   bool have_ref;
   int64_t ref_seq;
   int64_t ref_ts;
+  /* Mapping onto our timeline across timestamp leaps. */
+  int64_t ts_offset;
+  int64_t prev_offset;
+  int64_t leap_seq;
+  bool have_leap;
+  bool have_transit;
+  int64_t last_transit;
 
   /* Playout point. */
   bool playing;
@@ -134,6 +144,10 @@ media_jb_reset (media_jb *jb)
 {
   jb->count = 0;
   jb->have_ref = false;
+  jb->ts_offset = 0;
+  jb->prev_offset = 0;
+  jb->have_leap = false;
+  jb->have_transit = false;
   jb->playing = false;
   jb->have_last = false;
   jb->played_mask = 0;
@@ -179,10 +193,37 @@ cmp_i64 (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
+/* Media time on our own continuous timeline. A sender's timestamps may
+ * leap (a new clock, or a hold that froze them); that shows as the transit
+ * time of the newest packet jumping by seconds, and is absorbed into
+ * ts_offset so that playout and the jitter measurement see one stream. */
+static int64_t
+map_ts (media_jb *jb, uint64_t now_us, int64_t ext_seq, int64_t ext_ts)
+{
+  if (jb->have_leap && ext_seq < jb->leap_seq)
+    return ext_ts + jb->prev_offset; /* a straggler from before the leap */
+  int64_t mapped = ext_ts + jb->ts_offset;
+  if (!jb->have_transit || ext_seq <= jb->ref_seq)
+    return mapped;
+  int64_t d = (int64_t) now_us - ts_to_us (jb, mapped) - jb->last_transit;
+  if (d > DISCONTINUITY_US || d < -DISCONTINUITY_US)
+    {
+      jb->prev_offset = jb->ts_offset;
+      jb->leap_seq = ext_seq;
+      jb->have_leap = true;
+      jb->ts_offset += d * (int64_t) jb->clock_rate / 1000000;
+      mapped = ext_ts + jb->ts_offset;
+    }
+  return mapped;
+}
+
 static void
 measure (media_jb *jb, uint64_t now_us, int64_t ext_ts)
 {
-  jb->transit[jb->win_pos] = (int64_t) now_us - ts_to_us (jb, ext_ts);
+  int64_t transit = (int64_t) now_us - ts_to_us (jb, ext_ts);
+  jb->last_transit = transit;
+  jb->have_transit = true;
+  jb->transit[jb->win_pos] = transit;
   jb->win_pos = (jb->win_pos + 1) % WINDOW;
   if (jb->win_n < WINDOW)
     jb->win_n++;
@@ -214,7 +255,7 @@ media_jb_put (media_jb *jb, uint64_t now_us, uint16_t seq, uint32_t timestamp,
       jb->have_ref = true;
     }
   int64_t ext_seq = jb->ref_seq + (int16_t) (uint16_t) (seq - (uint16_t) jb->ref_seq);
-  int64_t ext_ts = jb->ref_ts + (int32_t) (timestamp - (uint32_t) jb->ref_ts);
+  int64_t raw_ts = jb->ref_ts + (int32_t) (timestamp - (uint32_t) jb->ref_ts);
 
   /* Already held? */
   size_t pos = jb->count;
@@ -242,13 +283,19 @@ media_jb_put (media_jb *jb, uint64_t now_us, uint16_t seq, uint32_t timestamp,
     }
 
   /* A late packet still tells us about jitter. */
+  int64_t ext_ts = map_ts (jb, now_us, ext_seq, raw_ts);
   measure (jb, now_us, ext_ts);
   if (ext_seq > jb->ref_seq)
-    jb->ref_seq = ext_seq;
-  if (ext_ts > jb->ref_ts)
-    jb->ref_ts = ext_ts;
+    {
+      /* Timestamps are extended around the newest packet's, so a sender
+       * that moved them back is followed too. */
+      jb->ref_seq = ext_seq;
+      jb->ref_ts = raw_ts;
+    }
 
-  if (jb->have_last && (ext_seq <= jb->last_seq || ext_ts < jb->next_ts))
+  /* Late by sequence number only: a sender that moves its timestamps
+   * back must not have every later packet refused. */
+  if (jb->have_last && ext_seq <= jb->last_seq)
     {
       jb->stats.late++;
       return MEDIA_JB_PUT_LATE;
@@ -258,7 +305,7 @@ media_jb_put (media_jb *jb, uint64_t now_us, uint16_t seq, uint32_t timestamp,
     {
       jb->stats.overflow++;
       if (pos == 0)
-        return MEDIA_JB_PUT_OK; /* older than all we hold: it goes */
+        return MEDIA_JB_PUT_OVERFLOW; /* older than all we hold */
       remove_head (jb);
       pos--;
     }
@@ -267,6 +314,7 @@ media_jb_put (media_jb *jb, uint64_t now_us, uint16_t seq, uint32_t timestamp,
            (jb->count - pos) * sizeof *jb->slots);
   fresh.ext_seq = ext_seq;
   fresh.ext_ts = ext_ts;
+  fresh.raw_ts = timestamp;
   fresh.arrival_us = now_us;
   fresh.marker = marker;
   fresh.len = len;
@@ -299,7 +347,7 @@ play_head (media_jb *jb, media_jb_frame *out)
   const slot *head = &jb->slots[0];
   emit (jb, out, MEDIA_JB_FRAME);
   out->seq = (uint16_t) head->ext_seq;
-  out->timestamp = (uint32_t) head->ext_ts;
+  out->timestamp = head->raw_ts;
   out->marker = head->marker;
   if (head->len)
     memcpy (jb->out_buf, head->data, head->len);
@@ -399,6 +447,14 @@ media_jb_get (media_jb *jb, uint64_t now_us, media_jb_frame *out)
 
   if (head->ext_seq == jb->last_seq + 1)
     {
+      if (ts_to_us (jb, head->ext_ts - jb->next_ts) > jb->max_us)
+        {
+          /* Further ahead than any delay we keep: the sender jumped its
+           * timestamps forward. Play on from its packet. */
+          jb->next_ts = head->ext_ts;
+          play_head (jb, out);
+          return;
+        }
       /* Nothing missing, the sender just sent nothing for this time (DTX):
        * time moves on in silence. */
       emit (jb, out, MEDIA_JB_EMPTY);
@@ -409,7 +465,7 @@ media_jb_get (media_jb *jb, uint64_t now_us, media_jb_frame *out)
   /* A gap in the sequence: this frame is lost. */
   emit (jb, out, MEDIA_JB_LOST);
   out->seq = (uint16_t) (jb->last_seq + 1);
-  out->timestamp = (uint32_t) jb->next_ts;
+  out->timestamp = (uint32_t) (jb->next_ts - jb->ts_offset);
   if (head->ext_seq == jb->last_seq + 2)
     {
       /* The next packet may carry this frame's FEC. */

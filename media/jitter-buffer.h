@@ -59,6 +59,7 @@ typedef enum
   MEDIA_JB_PUT_DUPLICATE,    /* already held or already played: dropped */
   MEDIA_JB_PUT_LATE,         /* its time has passed: dropped */
   MEDIA_JB_PUT_TOO_BIG,      /* payload over max_payload: dropped */
+  MEDIA_JB_PUT_OVERFLOW,     /* full, and older than all held: dropped */
 } media_jb_put_result;
 
 typedef struct
@@ -67,7 +68,7 @@ typedef struct
   uint64_t duplicates;
   uint64_t late;
   uint64_t too_big;
-  uint64_t overflow;         /* oldest dropped because the buffer was full */
+  uint64_t overflow;         /* dropped because the buffer was full */
   uint64_t played;           /* FRAME results */
   uint64_t lost;             /* LOST results */
   uint64_t underruns;        /* EMPTY while playing was under way */

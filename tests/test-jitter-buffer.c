@@ -56,13 +56,19 @@ typedef struct
   uint32_t ts0;
   uint32_t dtx_after;        /* packets after this one are shifted ... */
   uint32_t dtx_frames;       /* ... by this many frames of silence */
+  uint32_t jump_at[2];       /* from these packets on, timestamps ... */
+  int32_t jump[2];           /* ... move by this much (the sender's clock) */
 } sim;
 
 static uint32_t
 ts_of (const sim *s, uint32_t index)
 {
   uint32_t frames = index + (index > s->dtx_after ? s->dtx_frames : 0);
-  return s->ts0 + frames * FRAME;
+  uint32_t ts = s->ts0 + frames * FRAME;
+  for (int k = 0; k < 2; k++)
+    if (index >= s->jump_at[k])
+      ts += (uint32_t) s->jump[k];
+  return ts;
 }
 
 static uint64_t
@@ -79,6 +85,7 @@ sim_init (sim *s, uint16_t seq0, uint32_t ts0)
   s->seq0 = seq0;
   s->ts0 = ts0;
   s->dtx_after = UINT32_MAX;
+  s->jump_at[0] = s->jump_at[1] = UINT32_MAX;
 }
 
 /* Packet index arrives delay_us after it was sent. */
@@ -374,6 +381,35 @@ START_TEST (test_dtx_pause)
 }
 END_TEST
 
+START_TEST (test_timestamp_jumps)
+{
+  /* The sender's timestamps leap ten minutes ahead at packet 100 and
+   * twenty back at 200; the sequence runs on. The packets just before
+   * each leap arrive after the first one behind it. Nothing is lost,
+   * refused as late, dropped, or held for the size of the leap. */
+  sim_init (&S, 10, 5000);
+  S.jump_at[0] = 100;
+  S.jump[0] = 600 * RATE;
+  S.jump_at[1] = 200;
+  S.jump[1] = -1200 * RATE;
+  for (uint32_t i = 0; i < 300; i++)
+    sim_send (&S, i, i == 99 || i == 199 ? 55000 : 30000);
+  media_jb *jb = new_jb (60, 0);
+  sim_run (&S, jb, 300 * FRAME_US + 400000);
+  assert_in_order (&S, jb, 0, 299);
+  media_jb_stats st;
+  media_jb_stats_get (jb, &st);
+  ck_assert_uint_eq (st.lost + st.late + st.discarded, 0);
+  ck_assert_uint_eq (st.played, 300);
+  for (size_t i = 0; i < S.n_out; i++)
+    {
+      ck_assert_uint_le (S.out[i].target_ms, 60);
+      ck_assert_uint_le (S.out[i].delay_ms, 100);
+    }
+  media_jb_free (jb);
+}
+END_TEST
+
 START_TEST (test_adapts_to_jitter)
 {
   /* Calm, then up to 100 ms of random jitter, then calm again. */
@@ -510,6 +546,7 @@ jb_suite (void)
   tcase_add_test (tc, test_loss_reported_as_gaps);
   tcase_add_test (tc, test_late_packet);
   tcase_add_test (tc, test_dtx_pause);
+  tcase_add_test (tc, test_timestamp_jumps);
   tcase_add_test (tc, test_adapts_to_jitter);
   tcase_add_test (tc, test_limits);
   suite_add_tcase (s, tc);
