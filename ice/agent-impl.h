@@ -99,6 +99,7 @@ typedef struct
   bool started;
   bool done;
   bool refused;
+  bool released; /* freed after completion: its relayed candidate is gone */
   size_t n_perms;
   ice_addr perms[MAX_PERMS];
 } turn_alloc;
@@ -160,6 +161,7 @@ struct ice_agent
   bool failed;
   bool restarting;      /* restarted, no new pair selected yet */
   bool closed;          /* ice_agent_close: only TURN deallocation runs */
+  uint64_t completed_at; /* every component selected (0: not yet) */
   uint64_t gather_deadline_us;
   uint64_t last_txn_us;  /* when the last new transaction started (Ta) */
   bool any_txn;
@@ -244,6 +246,9 @@ void checklist_update_selection (ice_agent *a, uint64_t now, unsigned c);
 void checklist_evaluate (ice_agent *a, uint64_t now);
 uint64_t checklist_next_timeout (const ice_agent *a);
 void checklist_clear (ice_agent *a);
+/* A relayed local candidate whose allocation was released after
+ * completion: not paired, not signalled. */
+bool checklist_local_released (const ice_agent *a, int local);
 
 /* conncheck.c */
 int conncheck_send (ice_agent *a, uint64_t now, int p, bool use_cand, uint64_t tag);

@@ -464,7 +464,8 @@ ice_agent_local_candidates (const ice_agent *a, ice_cand *out, size_t max)
   size_t i, n = 0;
 
   for (i = 0; i < a->n_local; i++)
-    if (a->local[i].c.type != ICE_CAND_PRFLX && a->local[i].c.component <= a->n_components)
+    if (a->local[i].c.type != ICE_CAND_PRFLX && a->local[i].c.component <= a->n_components
+        && !checklist_local_released (a, (int) i))
       {
         if (n < max)
           out[n] = a->local[i].c;

@@ -75,11 +75,19 @@ checklist_add_pair (ice_agent *a, int local, int remote, bool in_checklist)
   return (int) a->n_pairs - 1;
 }
 
+bool
+checklist_local_released (const ice_agent *a, int local)
+{
+  return a->local[local].turn >= 0 && a->allocs[a->local[local].turn].released;
+}
+
 static bool
 pairable (const ice_agent *a, int l, int r)
 {
   const ice_cand *lc = &a->local[l].c, *rc = &a->remote[r];
 
+  if (checklist_local_released (a, l))
+    return false;
   /* §6.1.2.4: server-reflexive candidates are replaced by their bases,
    * which makes them redundant with the host pairs; prflx locals are only
    * learned from checks. */
@@ -291,7 +299,10 @@ checklist_update_selection (ice_agent *a, uint64_t now, unsigned c)
   for (unsigned d = 1; d <= a->n_components; d++)
     all = all && comp_done (a, d);
   if (all)
-    a->restarting = false;
+    {
+      a->restarting = false;
+      a->completed_at = now;
+    }
 }
 
 static int

@@ -424,6 +424,38 @@ send_keepalive (ice_agent *a, uint64_t now, unsigned c)
   k->last_sent_us = now;
 }
 
+/* RFC 8445 §8.3: three seconds after completion, relayed candidates that
+ * carry no selected pair are freed, so the TURN server can let go. */
+#define RELEASE_AFTER_US (3 * 1000000ull)
+
+static void
+release_unused_relays (ice_agent *a, uint64_t now)
+{
+  size_t i;
+  unsigned c;
+
+  if (a->completed_at == 0 || a->restarting || now < a->completed_at + RELEASE_AFTER_US)
+    return;
+  for (i = 0; i < a->n_allocs; i++)
+    {
+      turn_alloc *t = &a->allocs[i];
+      bool used = false;
+      if (t->released || t->client == NULL)
+        continue;
+      for (c = 1; c <= a->n_components; c++)
+        used = used || (a->comp[c].has_selected && a->local[a->comp[c].sel_local].turn == (int) i);
+      if (used)
+        continue;
+      t->released = true;
+      ice_turn_client_close (t->client, now);
+      gather_drain_turn (a, t);
+      for (size_t p = 0; p < a->n_pairs; p++)
+        if (a->local[a->pairs[p].local].turn == (int) i && a->pairs[p].state != PAIR_SUCCEEDED)
+          a->pairs[p].state = PAIR_FAILED;
+    }
+  a->completed_at = 0; /* done; a restart completing sets it again */
+}
+
 uint64_t
 conncheck_consent_interval_us (ice_agent *a)
 {
@@ -447,6 +479,7 @@ conncheck_consent_timeout (ice_agent *a, uint64_t now)
 {
   unsigned c, lost = 0;
 
+  release_unused_relays (a, now);
   for (c = 1; c <= a->n_components; c++)
     {
       agent_comp *k = &a->comp[c];
@@ -485,6 +518,8 @@ conncheck_next_timeout (const ice_agent *a)
   uint64_t t = UINT64_MAX, d;
   unsigned c;
 
+  if (a->completed_at && !a->restarting)
+    t = a->completed_at + RELEASE_AFTER_US;
   for (c = 1; c <= a->n_components; c++)
     {
       const agent_comp *k = &a->comp[c];

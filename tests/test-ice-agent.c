@@ -320,9 +320,14 @@ pair_has (const ice_pair_info *p, ice_cand_type t)
 static void
 exchange_data (side *a, side *b, uint64_t *now)
 {
+  unsigned na = a->n_app, nb = b->n_app;
+
+  a->app[0] = b->app[0] = '\0';
   ck_assert_int_eq (ice_agent_send (a->agent, *now, 1, (const uint8_t *) "\x80hello", 6), 0);
   ck_assert_int_eq (ice_agent_send (b->agent, *now, 1, (const uint8_t *) "\x80world", 6), 0);
   run (a, b, now, *now + 500 * MS, NULL);
+  ck_assert_uint_eq (b->n_app, nb + 1);
+  ck_assert_uint_eq (a->n_app, na + 1);
   ck_assert_str_eq (b->app, "\x80hello");
   ck_assert_str_eq (a->app, "\x80world");
 }
@@ -473,6 +478,18 @@ START_TEST (test_nat_matrix)
     }
   ck_assert (!a.failed && !b.failed);
   ck_assert (a.gathered && b.gathered);
+  exchange_data (&a, &b, &now);
+  /* Three seconds after completion the relays that carry nothing are
+   * released (RFC 8445 §8.3); a relay in use stays. */
+  run (&a, &b, &now, now + 4 * SEC, NULL);
+  {
+    vnet_stats vs;
+    vnet_stats_get (net, &vs);
+    if (e == EXPECT_RELAY)
+      ck_assert_uint_ge (vs.allocations, 1);
+    else
+      ck_assert_uint_eq (vs.allocations, 0);
+  }
   exchange_data (&a, &b, &now);
   side_free (&a);
   side_free (&b);

@@ -661,6 +661,7 @@ turn_recv (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from,
       al->relay = t->relay_ip;
       al->relay.port = t->next_port++;
       vnet_bind (t->net, 0, &al->relay, relay_recv, al);
+      t->net->stats.allocations++;
       ice_stun_add_xor_addr (&w, ICE_STUN_ATTR_XOR_RELAYED_ADDRESS, &al->relay);
       ice_stun_add_xor_addr (&w, ICE_STUN_ATTR_XOR_MAPPED_ADDRESS, from);
       ice_stun_add_u32 (&w, ICE_STUN_ATTR_LIFETIME, 600);
@@ -678,6 +679,7 @@ turn_recv (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from,
           {
             vnet_unbind (t->net, &al->relay);
             al->used = false;
+            t->net->stats.allocations--;
           }
         ice_stun_add_u32 (&w, ICE_STUN_ATTR_LIFETIME, life);
         break;

@@ -75,6 +75,7 @@ typedef struct
   uint64_t filtered;  /* dropped by a NAT filter or a firewall */
   uint64_t unroutable;
   uint64_t relayed;   /* through the TURN server */
+  uint64_t allocations; /* TURN allocations alive now */
 } vnet_stats;
 
 void vnet_stats_get (const vnet *n, vnet_stats *out);
