@@ -813,8 +813,10 @@ allocation_succeeded (ice_turn_client *c, uint64_t now_us,
 {
   ice_addr relayed, mapped;
   uint32_t lifetime = DEFAULT_LIFETIME_S;
+  /* The family asked for, or the server should have said 440. */
   if (ice_stun_msg_get_xor_addr (m, ICE_STUN_ATTR_XOR_RELAYED_ADDRESS,
-                                 &relayed) < 0)
+                                 &relayed) < 0
+      || relayed.family != c->cfg.relay_family)
     {
       fail_allocation (c, ICE_TURN_ERR_PROTOCOL);
       return;

@@ -993,6 +993,30 @@ START_TEST (test_ipv6_relay)
 }
 END_TEST
 
+/* A success without a relayed address, or with one of the wrong family,
+ * cannot be used. */
+START_TEST (test_unusable_success)
+{
+  ck_assert_int_eq (ice_turn_client_allocate (f.c, f.now), 0);
+  expect_request (ICE_STUN_METHOD_ALLOCATE);
+  reply_challenge (401, "nonce-1", true);
+  expect_request (ICE_STUN_METHOD_ALLOCATE);
+  ice_stun_writer w;
+  begin_reply (&w, ICE_STUN_CLASS_SUCCESS);
+  if (_i == 1)
+    {
+      ice_addr v6;
+      ice_addr_set (&v6, "2001:db8::5", 5000);
+      ice_stun_add_xor_addr (&w, ICE_STUN_ATTR_XOR_RELAYED_ADDRESS, &v6);
+    }
+  ice_stun_add_u32 (&w, ICE_STUN_ATTR_LIFETIME, 600);
+  int len = finish_reply (&w, true);
+  ck_assert_int_eq (feed (f.reply, (size_t) len, NULL), 0);
+  ice_turn_event e = expect_event (ICE_TURN_EVENT_FAILED);
+  ck_assert_int_eq (e.error_code, ICE_TURN_ERR_PROTOCOL);
+}
+END_TEST
+
 START_TEST (test_sha256_password_algorithm)
 {
   ck_assert_int_eq (ice_turn_client_allocate (f.c, f.now), 0);
@@ -1172,6 +1196,7 @@ turn_suite (void)
   tcase_add_test (tc, test_close_deallocates);
   tcase_add_test (tc, test_close_while_allocating);
   tcase_add_test (tc, test_ipv6_relay);
+  tcase_add_loop_test (tc, test_unusable_success, 0, 2);
   tcase_add_test (tc, test_sha256_password_algorithm);
   tcase_add_test (tc, test_tcp_channel_padding);
   tcase_add_test (tc, test_bad_config);
