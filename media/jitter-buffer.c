@@ -16,8 +16,6 @@
 /* After an underrun, up to this many missing frames are still reported
  * one by one as LOST; a longer outage restarts at the oldest packet. */
 #define MAX_GAP_CONCEALED 3
-/* A transit time this far from the previous one is a timestamp jump. */
-#define DISCONTINUITY_US 5000000
 
 typedef struct
 {
@@ -195,8 +193,9 @@ cmp_i64 (const void *a, const void *b)
 
 /* Media time on our own continuous timeline. A sender's timestamps may
  * leap (a new clock, or a hold that froze them); that shows as the transit
- * time of the newest packet jumping by seconds, and is absorbed into
- * ts_offset so that playout and the jitter measurement see one stream. */
+ * time of the newest packet jumping by over a second, and is
+ * absorbed into ts_offset so that playout and the jitter measurement see
+ * one stream. */
 static int64_t
 map_ts (media_jb *jb, uint64_t now_us, int64_t ext_seq, int64_t ext_ts)
 {
@@ -206,7 +205,12 @@ map_ts (media_jb *jb, uint64_t now_us, int64_t ext_seq, int64_t ext_ts)
   if (!jb->have_transit || ext_seq <= jb->ref_seq)
     return mapped;
   int64_t d = (int64_t) now_us - ts_to_us (jb, mapped) - jb->last_transit;
-  if (d > DISCONTINUITY_US || d < -DISCONTINUITY_US)
+  /* More than the longest delay we would ever keep (and than a second,
+   * so that a small max_delay does not take jitter for leaps) cannot be
+   * jitter we could absorb; a leap of the clock or a burst after an
+   * outage is better played from where it lands. */
+  int64_t limit = jb->max_us > 1000000 ? (int64_t) jb->max_us : 1000000;
+  if (d > limit || d < -limit)
     {
       jb->prev_offset = jb->ts_offset;
       jb->leap_seq = ext_seq;
@@ -447,14 +451,6 @@ media_jb_get (media_jb *jb, uint64_t now_us, media_jb_frame *out)
 
   if (head->ext_seq == jb->last_seq + 1)
     {
-      if (ts_to_us (jb, head->ext_ts - jb->next_ts) > jb->max_us)
-        {
-          /* Further ahead than any delay we keep: the sender jumped its
-           * timestamps forward. Play on from its packet. */
-          jb->next_ts = head->ext_ts;
-          play_head (jb, out);
-          return;
-        }
       /* Nothing missing, the sender just sent nothing for this time (DTX):
        * time moves on in silence. */
       emit (jb, out, MEDIA_JB_EMPTY);

@@ -56,8 +56,8 @@ typedef struct
   uint32_t ts0;
   uint32_t dtx_after;        /* packets after this one are shifted ... */
   uint32_t dtx_frames;       /* ... by this many frames of silence */
-  uint32_t jump_at[2];       /* from these packets on, timestamps ... */
-  int32_t jump[2];           /* ... move by this much (the sender's clock) */
+  uint32_t jump_at[3];       /* from these packets on, timestamps ... */
+  int32_t jump[3];           /* ... move by this much (the sender's clock) */
 } sim;
 
 static uint32_t
@@ -65,7 +65,7 @@ ts_of (const sim *s, uint32_t index)
 {
   uint32_t frames = index + (index > s->dtx_after ? s->dtx_frames : 0);
   uint32_t ts = s->ts0 + frames * FRAME;
-  for (int k = 0; k < 2; k++)
+  for (int k = 0; k < 3; k++)
     if (index >= s->jump_at[k])
       ts += (uint32_t) s->jump[k];
   return ts;
@@ -85,7 +85,7 @@ sim_init (sim *s, uint16_t seq0, uint32_t ts0)
   s->seq0 = seq0;
   s->ts0 = ts0;
   s->dtx_after = UINT32_MAX;
-  s->jump_at[0] = s->jump_at[1] = UINT32_MAX;
+  s->jump_at[0] = s->jump_at[1] = s->jump_at[2] = UINT32_MAX;
 }
 
 /* Packet index arrives delay_us after it was sent. */
@@ -383,8 +383,8 @@ END_TEST
 
 START_TEST (test_timestamp_jumps)
 {
-  /* The sender's timestamps leap ten minutes ahead at packet 100 and
-   * twenty back at 200; the sequence runs on. The packets just before
+  /* The sender's timestamps leap ten minutes ahead at packet 100, twenty
+   * back at 200, and two seconds ahead at 250; the sequence runs on. The packets just before
    * each leap arrive after the first one behind it. Nothing is lost,
    * refused as late, dropped, or held for the size of the leap. */
   sim_init (&S, 10, 5000);
@@ -392,6 +392,8 @@ START_TEST (test_timestamp_jumps)
   S.jump[0] = 600 * RATE;
   S.jump_at[1] = 200;
   S.jump[1] = -1200 * RATE;
+  S.jump_at[2] = 250;
+  S.jump[2] = 2 * RATE;
   for (uint32_t i = 0; i < 300; i++)
     sim_send (&S, i, i == 99 || i == 199 ? 55000 : 30000);
   media_jb *jb = new_jb (60, 0);
@@ -401,10 +403,16 @@ START_TEST (test_timestamp_jumps)
   media_jb_stats_get (jb, &st);
   ck_assert_uint_eq (st.lost + st.late + st.discarded, 0);
   ck_assert_uint_eq (st.played, 300);
+  bool started = false;
   for (size_t i = 0; i < S.n_out; i++)
     {
       ck_assert_uint_le (S.out[i].target_ms, 60);
       ck_assert_uint_le (S.out[i].delay_ms, 100);
+      /* no silence anywhere between the first frame and the last */
+      if (S.out[i].kind == MEDIA_JB_FRAME)
+        started = S.out[i].index < 299;
+      else
+        ck_assert (!started);
     }
   media_jb_free (jb);
 }
