@@ -628,9 +628,11 @@ process (ice_agent *a, uint64_t now, const ice_addr *base, const ice_addr *remot
   ice_stun_msg msg;
   int r;
 
-  if (len >= ICE_STUN_HEADER_LEN && data[0] < 4 && ice_stun_is_message (data, len))
+  /* RFC 7983: a first byte of 0..3 is STUN; anything else is the
+   * application's. STUN that does not parse is dropped, not passed up. */
+  if (len == 0 || data[0] < 4)
     {
-      if (ice_stun_msg_parse (data, len, &msg) < 0)
+      if (!ice_stun_is_message (data, len) || ice_stun_msg_parse (data, len, &msg) < 0)
         {
           a->stats.dropped++;
           return -EBADMSG;

@@ -207,7 +207,9 @@ void ice_agent_close (ice_agent *a, uint64_t now_us);
 
 /* Feeds a datagram received on the socket bound to local from remote.
  * Returns 0 when the agent consumed it, 1 when it is application data
- * (*app filled), or a negative code when dropped (counted). */
+ * (*app filled), or a negative code when dropped (counted); -ESHUTDOWN
+ * after ice_agent_close. Non-STUN datagrams (RFC 7983: RTP, RTCP, DTLS)
+ * are application data as they are; through a relay they come unwrapped. */
 int ice_agent_handle_packet (ice_agent *a, uint64_t now_us, const ice_addr *local,
                              const ice_addr *remote, const uint8_t *data, size_t len,
                              ice_app_data *app);
