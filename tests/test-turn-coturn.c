@@ -42,6 +42,8 @@ typedef struct
 static Coturn main_turn = { .name = "main" };
 /* A strict one: nonces go stale after 1 s, one allocation per user. */
 static Coturn strict_turn = { .name = "strict" };
+/* One that answers every Allocate with 300, naming the main instance. */
+static Coturn redirect_turn = { .name = "redirect" };
 
 /* --------------------------------------------------------- coturn control */
 
@@ -69,7 +71,7 @@ free_port (void)
       if (u >= 0)
         close (u);
       if (ok && p != main_turn.port && p != main_turn.tls_port
-          && p != strict_turn.port)
+          && p != strict_turn.port && p != redirect_turn.port)
         return p;
     }
   return 0;
@@ -313,6 +315,7 @@ typedef struct
   ice_addr data_peer;
   uint16_t data_channel;
   GByteArray *data;
+  ice_addr alternate;
   ice_stun_txns *stun; /* shares the socket, offered packets first */
   BindingResult binding;
 } Client;
@@ -342,8 +345,12 @@ on_turn_event (FloeStunSocket *sock, gpointer turn, gpointer event, gpointer use
       break;
     case ICE_TURN_EVENT_REFRESHED:
       break;
-    case ICE_TURN_EVENT_FAILED:
     case ICE_TURN_EVENT_ALTERNATE_SERVER:
+      c->alternate = e->alternate;
+      c->failed = true;
+      c->error_code = e->error_code;
+      break;
+    case ICE_TURN_EVENT_FAILED:
     case ICE_TURN_EVENT_PERMISSION_FAILED:
     case ICE_TURN_EVENT_CHANNEL_FAILED:
       printf ("# TURN %s: %d %s\n", ice_turn_event_name (e->type), e->error_code,
@@ -738,6 +745,30 @@ START_TEST (test_ipv6_relay)
 }
 END_TEST
 
+/* A real 300: the redirecting server names the main one, where the
+ * allocation then succeeds (over UDP and over TCP). */
+START_TEST (test_alternate_server)
+{
+  ice_transport t = transports[_i];
+  Client c;
+  client_open_on (&c, &redirect_turn, t, USER, PASS, AF_INET);
+  client_allocate (&c);
+  ck_assert (!c.allocated);
+  ck_assert_int_eq (c.error_code, 300);
+  ice_addr expected;
+  ice_addr_set (&expected, "127.0.0.1", main_turn.port);
+  char a[ICE_ADDR_STRLEN];
+  ck_assert_msg (ice_addr_equal (&c.alternate, &expected), "alternate %s",
+                 ice_addr_to_string (&c.alternate, a));
+  client_close (&c);
+
+  client_open (&c, t, PASS);
+  client_allocate (&c);
+  ck_assert (c.allocated);
+  client_close (&c);
+}
+END_TEST
+
 /* A real 438: the strict server's nonces go stale after a second, so the
  * permission asked for two seconds later is first refused with 438 and
  * then granted on the retry with the new nonce. */
@@ -801,6 +832,7 @@ coturn_suite (void)
   tcase_set_timeout (strict, 60);
   tcase_add_test (strict, test_stale_nonce);
   tcase_add_test (strict, test_quota);
+  tcase_add_loop_test (strict, test_alternate_server, 0, 2);
   suite_add_tcase (s, strict);
   return s;
 }
@@ -833,11 +865,16 @@ main (void)
     printf ("# no IPv6 relay test: ::1 is not usable here\n");
   const char *strict_flags[] = { "--stale-nonce=1", "--user-quota=1",
                                  "--user", "quota:" PASS, NULL };
-  if (!start_coturn (&main_turn, cert_path != NULL, NULL)
-      || !start_coturn (&strict_turn, false, strict_flags))
+  bool started = start_coturn (&main_turn, cert_path != NULL, NULL)
+                 && start_coturn (&strict_turn, false, strict_flags);
+  g_autofree char *alternate = g_strdup_printf ("--alternate-server=127.0.0.1:%u", main_turn.port);
+  const char *redirect_flags[] = { alternate, NULL };
+  started = started && start_coturn (&redirect_turn, false, redirect_flags);
+  if (!started)
     {
       printf ("coturn could not be started\n");
       stop_coturn (&main_turn);
+      stop_coturn (&strict_turn);
       return EXIT_FAILURE;
     }
 
@@ -850,9 +887,11 @@ main (void)
     {
       print_log (&main_turn);
       print_log (&strict_turn);
+      print_log (&redirect_turn);
     }
   stop_coturn (&main_turn);
   stop_coturn (&strict_turn);
+  stop_coturn (&redirect_turn);
   const char *rm[] = { "rm", "-rf", workdir, NULL };
   g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
   g_free (workdir);
