@@ -3,7 +3,6 @@
 
 #include "media/jitter-buffer.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,7 +87,8 @@ media_jb *
 media_jb_new (const media_jb_config *cfg)
 {
   if (cfg == NULL || cfg->clock_rate == 0 || cfg->frame_samples == 0
-      || cfg->frame_samples > cfg->clock_rate)
+      || cfg->frame_samples > cfg->clock_rate || cfg->min_delay_ms > 60000
+      || cfg->max_delay_ms > 60000)
     return NULL;
   media_jb *jb = calloc (1, sizeof *jb);
   if (jb == NULL)
@@ -221,12 +221,11 @@ map_ts (media_jb *jb, uint64_t now_us, int64_t ext_seq, int64_t ext_ts)
   return mapped;
 }
 
-static void
+/* Returns the packet's transit time. */
+static int64_t
 measure (media_jb *jb, uint64_t now_us, int64_t ext_ts)
 {
   int64_t transit = (int64_t) now_us - ts_to_us (jb, ext_ts);
-  jb->last_transit = transit;
-  jb->have_transit = true;
   jb->transit[jb->win_pos] = transit;
   jb->win_pos = (jb->win_pos + 1) % WINDOW;
   if (jb->win_n < WINDOW)
@@ -241,6 +240,7 @@ measure (media_jb *jb, uint64_t now_us, int64_t ext_ts)
   /* One frame on top: playout happens on frame boundaries. */
   jb->target_us = clamp_u32 ((uint64_t) jb->spread_us + jb->frame_us,
                              jb->min_us, jb->max_us);
+  return transit;
 }
 
 media_jb_put_result
@@ -288,13 +288,16 @@ media_jb_put (media_jb *jb, uint64_t now_us, uint16_t seq, uint32_t timestamp,
 
   /* A late packet still tells us about jitter. */
   int64_t ext_ts = map_ts (jb, now_us, ext_seq, raw_ts);
-  measure (jb, now_us, ext_ts);
-  if (ext_seq > jb->ref_seq)
+  int64_t transit = measure (jb, now_us, ext_ts);
+  if (ext_seq > jb->ref_seq || !jb->have_transit)
     {
       /* Timestamps are extended around the newest packet's, so a sender
-       * that moved them back is followed too. */
+       * that moved them back is followed too; leaps are judged against
+       * the newest packet's transit, never a straggler's. */
       jb->ref_seq = ext_seq;
       jb->ref_ts = raw_ts;
+      jb->last_transit = transit;
+      jb->have_transit = true;
     }
 
   /* Late by sequence number only: a sender that moves its timestamps
@@ -392,6 +395,8 @@ media_jb_get (media_jb *jb, uint64_t now_us, media_jb_frame *out)
         {
           /* A first start, a new talkspurt, or an outage too long to
            * conceal frame by frame: play from the oldest packet. */
+          if (missing > 0)
+            jb->stats.lost += (uint64_t) missing;
           jb->next_ts = oldest->ext_ts;
           advance_last (jb, oldest->ext_seq - 1, false);
         }

@@ -70,7 +70,9 @@ typedef struct
   uint64_t too_big;
   uint64_t overflow;         /* dropped because the buffer was full */
   uint64_t played;           /* FRAME results */
-  uint64_t lost;             /* LOST results */
+  uint64_t lost;             /* frames missing at their time: LOST results,
+                                and those skipped when playout restarts
+                                after an outage of more than 3 frames */
   uint64_t underruns;        /* EMPTY while playing was under way */
   uint64_t discarded;        /* frames dropped to shrink the delay */
   uint64_t stretched;        /* EMPTY given to grow the delay */

@@ -175,16 +175,18 @@ sim_run (sim *s, media_jb *jb, uint64_t end_us)
 
 /* FRAME and LOST outputs must name packets first..last in strictly
  * increasing order, none twice; the only ones missing are those the
- * buffer says it discarded to shrink its delay. */
+ * buffer says it discarded to shrink its delay or skipped after an
+ * outage (counted lost without a LOST output). */
 static void
 assert_in_order (const sim *s, const media_jb *jb, uint32_t first,
                  uint32_t last)
 {
-  uint32_t expect = first, skipped = 0;
+  uint32_t expect = first, skipped = 0, lost_outputs = 0;
   for (size_t i = 0; i < s->n_out; i++)
     {
       if (s->out[i].kind == MEDIA_JB_EMPTY)
         continue;
+      lost_outputs += s->out[i].kind == MEDIA_JB_LOST;
       ck_assert_msg (s->out[i].index >= expect,
                      "output %zu is packet %u, expected %u or later", i,
                      s->out[i].index, expect);
@@ -194,7 +196,7 @@ assert_in_order (const sim *s, const media_jb *jb, uint32_t first,
   ck_assert_uint_eq (expect, last + 1);
   media_jb_stats st;
   media_jb_stats_get (jb, &st);
-  ck_assert_uint_eq (skipped, st.discarded);
+  ck_assert_uint_eq (skipped, st.discarded + (st.lost - lost_outputs));
   ck_assert_uint_eq (st.played + st.lost + st.discarded, last - first + 1);
 }
 
@@ -345,6 +347,42 @@ START_TEST (test_late_packet)
   /* One straggler does not drag the target up. */
   for (size_t i = 0; i < S.n_out; i++)
     ck_assert_uint_le (S.out[i].target_ms, 20);
+  media_jb_free (jb);
+}
+END_TEST
+
+START_TEST (test_outage_and_straggler)
+{
+  /* Packet 50 turns up 1.5 s late; packets 100..129 (600 ms) never come. */
+  sim_init (&S, 40000, 0);
+  for (uint32_t i = 0; i < 300; i++)
+    if (i < 100 || i >= 130)
+      sim_send (&S, i, i == 50 ? 1530000 : 30000);
+  media_jb *jb = new_jb (0, 0);
+  sim_run (&S, jb, 300 * FRAME_US + 400000);
+  assert_in_order (&S, jb, 0, 299);
+  media_jb_stats st;
+  media_jb_stats_get (jb, &st);
+  ck_assert_uint_eq (st.late, 1);
+  ck_assert_uint_eq (st.lost, 31);
+  ck_assert_uint_eq (st.played + st.discarded, 269);
+  ck_assert_uint_le (st.discarded, 1);
+  /* The straggler is reported lost (FEC from 51), the outage is skipped,
+   * and neither disturbs the target. */
+  unsigned lost_outputs = 0;
+  for (size_t i = 0; i < S.n_out; i++)
+    {
+      ck_assert_uint_le (S.out[i].target_ms, 20);
+      if (S.out[i].kind == MEDIA_JB_LOST)
+        {
+          ck_assert_uint_eq (S.out[i].index, 50);
+          ck_assert (S.out[i].has_next);
+          ck_assert_uint_eq (S.out[i].next_index, 51);
+          lost_outputs++;
+        }
+    }
+  ck_assert_uint_eq (lost_outputs, 1);
+  ck_assert_uint_ge (st.underruns, 1);
   media_jb_free (jb);
 }
 END_TEST
@@ -553,6 +591,7 @@ jb_suite (void)
   tcase_add_test (tc, test_duplicates);
   tcase_add_test (tc, test_loss_reported_as_gaps);
   tcase_add_test (tc, test_late_packet);
+  tcase_add_test (tc, test_outage_and_straggler);
   tcase_add_test (tc, test_dtx_pause);
   tcase_add_test (tc, test_timestamp_jumps);
   tcase_add_test (tc, test_adapts_to_jitter);
