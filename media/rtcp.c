@@ -378,6 +378,47 @@ media_rtcp_writer_finish (const media_rtcp_writer *w)
   return (int) w->len;
 }
 
+/* ---- Transmission interval --------------------------------------------- */
+
+uint64_t
+media_rtcp_interval_us (const media_rtcp_interval_params *p, double random01)
+{
+  /* e - 3/2: compensates the timer reconsideration's bias (6.3.1). */
+  const double compensation = 2.71828182845904523536 - 1.5;
+  double min_time = p->min_interval_s > 0 ? p->min_interval_s : 5.0;
+  if (p->initial)
+    min_time /= 2;
+  double bw = p->rtcp_bw;
+  double n = p->members ? p->members : 1;
+  if (p->senders > 0 && p->senders <= p->members * 0.25)
+    {
+      /* Senders share a quarter of the bandwidth, receivers the rest. */
+      if (p->we_sent)
+        {
+          bw *= 0.25;
+          n = p->senders;
+        }
+      else
+        {
+          bw *= 0.75;
+          n -= p->senders;
+        }
+    }
+  double t = bw > 0 ? p->avg_rtcp_size * n / bw : min_time;
+  if (t < min_time)
+    t = min_time;
+  if (random01 < 0 || random01 >= 1)
+    random01 = 0.5;
+  t = t * (random01 + 0.5) / compensation;
+  return (uint64_t) (t * 1e6);
+}
+
+double
+media_rtcp_avg_size_update (double avg, size_t size)
+{
+  return avg + ((double) size - avg) / 16.0;
+}
+
 /* ---- Time -------------------------------------------------------------- */
 
 uint64_t

@@ -116,6 +116,31 @@ int media_rtcp_write_bye (media_rtcp_writer *w, const uint32_t *ssrcs,
 /* Total length or the first error. */
 int media_rtcp_writer_finish (const media_rtcp_writer *w);
 
+/* ---- Transmission interval (RFC 3550 6.2, 6.3.1, A.7) ---------------- */
+
+typedef struct
+{
+  uint32_t members;          /* participants seen, us included */
+  uint32_t senders;          /* of those, who sent RTP lately */
+  bool we_sent;              /* we are one of the senders */
+  double rtcp_bw;            /* octets/s for RTCP: 5% of the session's */
+  double avg_rtcp_size;      /* octets, UDP and IP headers included */
+  bool initial;              /* we have not sent RTCP yet */
+  double min_interval_s;     /* 0 = 5 s; 6.2 allows 360 / session kbit/s */
+} media_rtcp_interval_params;
+
+/* The randomised interval to wait before the next report: the
+ * deterministic interval (senders get a quarter of the bandwidth when
+ * they are under a quarter of the members; at least the minimum, halved
+ * before our first report) times 0.5 + random01, divided by e - 3/2.
+ * random01 must be uniform in [0, 1). */
+uint64_t media_rtcp_interval_us (const media_rtcp_interval_params *p,
+                                 double random01);
+
+/* avg_rtcp_size update for a compound packet sent or received (6.3.3):
+ * size includes UDP and IP headers. */
+double media_rtcp_avg_size_update (double avg, size_t size);
+
 /* ---- Time and RTT ----------------------------------------------------- */
 
 /* 32.32 NTP time from microseconds since the Unix epoch. */

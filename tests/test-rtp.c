@@ -889,6 +889,47 @@ START_TEST (test_rtt_and_report_block)
 }
 END_TEST
 
+START_TEST (test_rtcp_interval)
+{
+  /* Two parties both sending, 250 octets/s of RTCP, 100-octet reports:
+   * 0.8 s is under the 5 s minimum. */
+  const double comp = exp (1.0) - 1.5;
+  media_rtcp_interval_params p = { .members = 2, .senders = 2,
+                                   .we_sent = true, .rtcp_bw = 250,
+                                   .avg_rtcp_size = 100 };
+  ck_assert (llabs ((int64_t) media_rtcp_interval_us (&p, 0.5)
+                    - (int64_t) (5.0 / comp * 1e6)) <= 1);
+  ck_assert (llabs ((int64_t) media_rtcp_interval_us (&p, 0.0)
+                    - (int64_t) (2.5 / comp * 1e6)) <= 1);
+  p.initial = true;
+  ck_assert (llabs ((int64_t) media_rtcp_interval_us (&p, 0.5)
+                    - (int64_t) (2.5 / comp * 1e6)) <= 1);
+  p.initial = false;
+  p.min_interval_s = 0.5; /* the reduced minimum */
+  ck_assert (llabs ((int64_t) media_rtcp_interval_us (&p, 0.5)
+                    - (int64_t) (0.8 / comp * 1e6)) <= 1);
+
+  /* 100 members, one sender: receivers share 3/4 of the bandwidth among
+   * 99; the sender has 1/4 to itself. */
+  media_rtcp_interval_params q = { .members = 100, .senders = 1,
+                                   .rtcp_bw = 250, .avg_rtcp_size = 100 };
+  double t_recv = 100.0 * 99 / (250 * 0.75);
+  ck_assert (llabs ((int64_t) media_rtcp_interval_us (&q, 0.5)
+                    - (int64_t) (t_recv / comp * 1e6)) <= 1);
+  q.we_sent = true;
+  ck_assert (llabs ((int64_t) media_rtcp_interval_us (&q, 0.5)
+                    - (int64_t) (5.0 / comp * 1e6)) <= 1);
+  q.min_interval_s = 0.1;
+  ck_assert (llabs ((int64_t) media_rtcp_interval_us (&q, 0.75)
+                    - (int64_t) (100.0 * 1 / (250 * 0.25) * 1.25 / comp
+                                 * 1e6)) <= 1);
+
+  double avg = 100;
+  avg = media_rtcp_avg_size_update (avg, 260);
+  ck_assert (fabs (avg - 110.0) < 1e-9);
+}
+END_TEST
+
 /* ---- Demux ----------------------------------------------------------------- */
 
 START_TEST (test_demux)
@@ -988,6 +1029,7 @@ rtp_suite (void)
   tcase_add_test (tc, test_rtcp_sdes_chunks);
   tcase_add_test (tc, test_rtcp_garbage);
   tcase_add_test (tc, test_rtt_and_report_block);
+  tcase_add_test (tc, test_rtcp_interval);
   suite_add_tcase (s, tc);
   tc = tcase_create ("demux");
   tcase_add_test (tc, test_demux);
