@@ -1,8 +1,9 @@
 /* libFuzzer target for media/'s packet path: demux, the RTP parser (what
  * parses must pack back to the same bytes, padding aside), the RTCP walker
  * and validator (reports re-written and re-parsed), the a=crypto parser
- * (parse, format, parse again), and the jitter buffer driven by the input
- * as a script of arrivals and pulls. */
+ * (parse, format, parse again), SRTP/SRTCP unprotect with a fixed key,
+ * and the jitter buffer driven by the input as a script of arrivals and
+ * pulls. */
 #include "config.h"
 
 #include "media/demux.h"
@@ -83,6 +84,39 @@ check_crypto (const uint8_t *data, size_t len)
     abort ();
 }
 
+/* SRTP/SRTCP unprotect of arbitrary bytes with a fixed key (each suite in
+ * turn), in an exact-size copy: must fail cleanly or return a length
+ * inside the input. */
+static void
+check_srtp (const uint8_t *data, size_t len)
+{
+  static media_srtp *s[3];
+  if (s[0] == NULL)
+    for (int i = 0; i < 3; i++)
+      {
+        media_srtp_crypto c = { .tag = 1, .suite = (media_srtp_suite) i };
+        c.key_salt_len = media_srtp_suite_key_salt_len (c.suite);
+        memset (c.key_salt, 0x5a, c.key_salt_len);
+        int err;
+        s[i] = media_srtp_new (&c, &c, &err);
+        if (s[i] == NULL)
+          abort ();
+      }
+  if (len == 0)
+    return;
+  media_srtp *ctx = s[data[0] % 3];
+  uint8_t *copy = malloc (len);
+  if (copy == NULL)
+    return;
+  memcpy (copy, data, len);
+  int n = media_demux_classify (data, len) == MEDIA_DEMUX_RTCP
+            ? media_srtp_unprotect_rtcp (ctx, copy, len)
+            : media_srtp_unprotect_rtp (ctx, copy, len);
+  if (n > (int) len)
+    abort ();
+  free (copy);
+}
+
 /* Records of 6 bytes: a clock step, then a pull (high bit of the first
  * byte) or an arrival with a sequence and timestamp step. */
 static void
@@ -129,6 +163,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t len)
   check_rtp (data, len);
   check_rtcp (data, len);
   check_crypto (data, len);
+  check_srtp (data, len);
   drive_jitter_buffer (data, len);
   return 0;
 }
