@@ -234,7 +234,13 @@ int gather_add_local (ice_agent *a, const ice_cand *c, int sock, int turn, bool 
 /* checklist.c */
 void checklist_pair_local (ice_agent *a, int local);
 void checklist_pair_remote (ice_agent *a, int remote);
-int checklist_add_pair (ice_agent *a, int local, int remote, bool in_checklist);
+typedef enum
+{
+  PAIR_FORMED,    /* from candidates: subject to the 100-pair limit */
+  PAIR_TRIGGERED, /* from a peer's check: always kept (the peer reaches us) */
+  PAIR_VALID,     /* built from a mapped address: valid list only */
+} pair_origin;
+int checklist_add_pair (ice_agent *a, int local, int remote, pair_origin origin);
 int checklist_find_pair (const ice_agent *a, int local, int remote);
 void checklist_recompute (ice_agent *a);
 void checklist_trigger (ice_agent *a, int p);

@@ -39,26 +39,52 @@ foundation_active (const ice_agent *a, const char *f, int except)
   return false;
 }
 
-int
-checklist_add_pair (ice_agent *a, int local, int remote, bool in_checklist)
+/* §6.1.2.5: with the list full, a formed pair takes the place of the
+ * lowest-priority pair that nothing refers to yet (Frozen or Waiting, no
+ * transaction, not queued), if it is better; else it is dropped. */
+static int
+slot_for_formed_pair (ice_agent *a, uint64_t prio)
 {
   size_t i, in_list = 0;
+  int worst = -1;
+
+  for (i = 0; i < a->n_pairs; i++)
+    in_list += a->pairs[i].in_checklist;
+  if (in_list < MAX_CHECKLIST_PAIRS)
+    return a->n_pairs < MAX_PAIRS ? (int) a->n_pairs : -1;
+  for (i = 0; i < a->n_pairs; i++)
+    {
+      const pair *q = &a->pairs[i];
+      if (q->in_checklist && (q->state == PAIR_FROZEN || q->state == PAIR_WAITING) && !q->triggered
+          && !q->txn_active && !q->old_active && !q->valid
+          && (worst < 0 || q->prio < a->pairs[worst].prio))
+        worst = (int) i;
+    }
+  return worst >= 0 && a->pairs[worst].prio < prio ? worst : -1;
+}
+
+int
+checklist_add_pair (ice_agent *a, int local, int remote, pair_origin origin)
+{
+  int found = checklist_find_pair (a, local, remote), slot;
+  uint64_t prio = pair_priority (a, local, remote);
   pair *p;
-  int found = checklist_find_pair (a, local, remote);
 
   if (found >= 0)
     return found;
-  for (i = 0; i < a->n_pairs; i++)
-    in_list += a->pairs[i].in_checklist;
-  if (a->n_pairs == MAX_PAIRS || (in_checklist && in_list >= MAX_CHECKLIST_PAIRS))
+  if (origin == PAIR_FORMED)
+    slot = slot_for_formed_pair (a, prio);
+  else
+    slot = a->n_pairs < MAX_PAIRS ? (int) a->n_pairs : -1;
+  if (slot < 0)
     return -1;
-  p = &a->pairs[a->n_pairs];
+  p = &a->pairs[slot];
   memset (p, 0, sizeof *p);
   p->local = local;
   p->remote = remote;
   p->component = a->local[local].c.component;
-  p->prio = pair_priority (a, local, remote);
-  p->in_checklist = in_checklist;
+  p->prio = prio;
+  p->in_checklist = origin != PAIR_VALID;
   {
     /* Pair foundation: local and remote foundations joined (§6.1.2.6). */
     size_t ll = strnlen (a->local[local].c.foundation, ICE_FOUNDATION_MAX);
@@ -70,9 +96,10 @@ checklist_add_pair (ice_agent *a, int local, int remote, bool in_checklist)
   }
   /* Frozen while another pair of the foundation is being checked; its
    * success unfreezes this one (§6.1.2.6, and RFC 8838 for late pairs). */
-  p->state = foundation_active (a, p->foundation, -1) ? PAIR_FROZEN : PAIR_WAITING;
-  a->n_pairs++;
-  return (int) a->n_pairs - 1;
+  p->state = foundation_active (a, p->foundation, slot) ? PAIR_FROZEN : PAIR_WAITING;
+  if (slot == (int) a->n_pairs)
+    a->n_pairs++;
+  return slot;
 }
 
 bool
@@ -110,7 +137,7 @@ checklist_pair_local (ice_agent *a, int local)
 
   for (r = 0; r < a->n_remote; r++)
     if (pairable (a, local, (int) r))
-      checklist_add_pair (a, local, (int) r, true);
+      checklist_add_pair (a, local, (int) r, PAIR_FORMED);
 }
 
 void
@@ -120,7 +147,7 @@ checklist_pair_remote (ice_agent *a, int remote)
 
   for (l = 0; l < a->n_local; l++)
     if (pairable (a, (int) l, remote))
-      checklist_add_pair (a, (int) l, remote, true);
+      checklist_add_pair (a, (int) l, remote, PAIR_FORMED);
 }
 
 void

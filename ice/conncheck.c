@@ -134,7 +134,7 @@ valid_pair_for (ice_agent *a, int p, const ice_addr *mapped)
     }
   if (lv == q->local)
     return p;
-  vp = checklist_add_pair (a, lv, q->remote, false);
+  vp = checklist_add_pair (a, lv, q->remote, PAIR_VALID);
   if (vp < 0)
     return p;
   if (!a->pairs[vp].in_checklist)
@@ -365,7 +365,7 @@ conncheck_on_request (ice_agent *a, uint64_t now, const ice_addr *base, const ic
   r = remote_for_request (a, comp, remote, prio);
   if (r < 0)
     return;
-  p = checklist_add_pair (a, l, r, true);
+  p = checklist_add_pair (a, l, r, PAIR_TRIGGERED);
   if (p < 0)
     return;
   use_cand = a->role == ICE_ROLE_CONTROLLED && ice_stun_msg_has (msg, ICE_STUN_ATTR_USE_CANDIDATE);

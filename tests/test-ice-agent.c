@@ -1493,6 +1493,51 @@ START_TEST (test_udp_blocked_turn_tcp)
 }
 END_TEST
 
+START_TEST (test_pair_limit)
+{
+  /* 12 x 12 addresses make 144 pairs: the check list keeps the 100 best
+   * (RFC 8445 §6.1.2.5: the 44 dropped are those with either side's two
+   * least preferred addresses) and finds the one working pair among them,
+   * between the tenth addresses of each: a pair formed late on both sides
+   * (candidates trickle in order), which a list kept in arrival order would
+   * have dropped. */
+  vnet *net = make_net (89);
+  side a, b;
+  uint64_t now = 0;
+  ice_agent_stats st;
+  char ip[32];
+  size_t i;
+
+  side_init (&a, "a", net, 0, ICE_ROLE_CONTROLLING, 0, 1);
+  side_init (&b, "b", net, 0, ICE_ROLE_CONTROLLED, 0, 1);
+  for (i = 0; i < 12; i++)
+    {
+      snprintf (ip, sizeof ip, "192.0.2.%zu", 10 + i);
+      side_host (&a, ip, 5000, 1);
+      snprintf (ip, sizeof ip, "198.51.100.%zu", 10 + i);
+      side_host (&b, ip, 6000, 1);
+    }
+  for (i = 0; i < 12; i++)
+    {
+      if (i != 9)
+        vnet_unbind (net, &a.hosts[i]);
+      if (i != 9)
+        vnet_unbind (net, &b.hosts[i]);
+    }
+  start (&a, &b, now);
+  ck_assert (run (&a, &b, &now, 60 * SEC, both_selected));
+  ck_assert (ice_addr_equal (&a.pair[1].local.addr, &a.hosts[9]));
+  ck_assert (ice_addr_equal (&a.pair[1].remote.addr, &b.hosts[9]));
+  ice_agent_stats_get (a.agent, &st);
+  ck_assert_uint_le (st.pairs, 100);
+  ice_agent_stats_get (b.agent, &st);
+  ck_assert_uint_le (st.pairs, 100);
+  side_free (&a);
+  side_free (&b);
+  vnet_free (net);
+}
+END_TEST
+
 /* One TCase per test so that CK_RUN_CASE=<test name> runs just one. */
 #define ADD(fn)                                                                                    \
   do                                                                                               \
@@ -1537,6 +1582,7 @@ agent_suite (void)
   ADD (test_dual_stack);
   ADD (test_close_releases_turn);
   ADD (test_udp_blocked_turn_tcp);
+  ADD (test_pair_limit);
   return s;
 }
 
