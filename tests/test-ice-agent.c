@@ -30,6 +30,7 @@ struct side
   ice_addr hosts[12];
   /* What the events said. */
   bool gathered;
+  uint64_t gathered_at;
   bool selected[3];
   unsigned n_selected;
   ice_pair_info pair[3];
@@ -191,6 +192,7 @@ pump (side *s, uint64_t now)
           break;
         case ICE_EVENT_GATHERING_DONE:
           s->gathered = true;
+          s->gathered_at = now;
           if (s->peer && !s->hold_signal)
             ice_agent_remote_gathering_done (s->peer->agent, now);
           break;
@@ -559,6 +561,8 @@ typedef struct
   unsigned our_checks_answered;
   uint64_t next_check;
   unsigned txid_counter;
+  uint32_t priority;      /* PRIORITY in its checks */
+  unsigned want_selected; /* run_with_script stops at this many selections */
 } script_peer;
 
 static void
@@ -606,7 +610,7 @@ script_check (script_peer *p, uint64_t now)
   snprintf (user, sizeof user, "%s:%s", p->their_ufrag, p->ufrag);
   ice_stun_writer_init (&w, buf, sizeof buf, ICE_STUN_METHOD_BINDING, ICE_STUN_CLASS_REQUEST, &id);
   ice_stun_add_string (&w, ICE_STUN_ATTR_USERNAME, user);
-  ice_stun_add_u32 (&w, ICE_STUN_ATTR_PRIORITY, 1853824767u);
+  ice_stun_add_u32 (&w, ICE_STUN_ATTR_PRIORITY, p->priority);
   ice_stun_add_u64 (&w, ICE_STUN_ATTR_ICE_CONTROLLING, 0xffffffffffffull);
   ice_stun_add_empty (&w, ICE_STUN_ATTR_USE_CANDIDATE);
   ice_stun_add_integrity (&w, p->their_pwd, strlen (p->their_pwd));
@@ -625,7 +629,7 @@ run_with_script (side *a, script_peer *p, uint64_t *now, uint64_t limit)
       uint64_t next;
       while (pump (a, *now))
         ;
-      if (a->selected[1])
+      if (a->n_selected >= p->want_selected)
         return true;
       next = vnet_next (a->net);
       if (ice_agent_next_timeout (a->agent) < next)
@@ -647,7 +651,7 @@ run_with_script (side *a, script_peer *p, uint64_t *now, uint64_t limit)
       if (ice_agent_next_timeout (a->agent) <= *now)
         ice_agent_handle_timeout (a->agent, *now);
     }
-  return a->selected[1];
+  return a->n_selected >= p->want_selected;
 }
 
 static void
@@ -665,6 +669,8 @@ script_setup (script_peer *p, vnet *net, side *a, const char *ip, uint16_t port,
   p->target = a->hosts[0];
   p->aggressive = aggressive;
   p->next_check = aggressive ? 30 * MS : UINT64_MAX;
+  p->priority = 1853824767u;
+  p->want_selected = 1;
   ck_assert_int_eq (vnet_bind (net, 0, &p->addr, script_recv, p), 0);
   ck_assert_int_eq (ice_agent_set_remote_credentials (a->agent, p->ufrag, p->pwd), 0);
   strcpy (c.foundation, "1");
@@ -948,6 +954,8 @@ START_TEST (test_udp_blocked)
    * a few seconds). */
   ck_assert (run (&a, &b, &now, 60 * SEC, a_failed));
   ck_assert (a.gathered);
+  /* Servers that never answer are given up after gather_timeout (5 s). */
+  ck_assert_uint_eq (a.gathered_at, 5 * SEC);
   ck_assert_uint_eq (a.n_cands, 1); /* the host candidate only */
   ck_assert (a.failed);
   ck_assert_int_eq (a.reason, ICE_FAIL_CHECKS_TIMED_OUT);
@@ -1538,6 +1546,48 @@ START_TEST (test_pair_limit)
 }
 END_TEST
 
+START_TEST (test_aggressive_renomination)
+{
+  /* RFC 5245 aggressive nomination may nominate several pairs; the
+   * controlled agent uses the highest-priority nominated one, moving to a
+   * better pair when it gets nominated later. */
+  vnet *net = make_net (97);
+  side a;
+  script_peer p;
+  uint64_t now = 0;
+  ice_addr low = A ("192.0.2.97", 7100), high = A ("192.0.2.96", 7200);
+
+  side_init (&a, "a", net, 0, ICE_ROLE_CONTROLLED, 0, 1);
+  side_host (&a, "192.0.2.10", 5000, 1);
+  ck_assert_int_eq (ice_agent_gather (a.agent, 0), 0);
+  script_setup (&p, net, &a, "192.0.2.98", 7000, true);
+  ck_assert_int_eq (vnet_bind (net, 0, &low, script_recv, &p), 0);
+  ck_assert_int_eq (vnet_bind (net, 0, &high, script_recv, &p), 0);
+  p.addr = low;
+  p.priority = 1000;
+  ck_assert (run_with_script (&a, &p, &now, 5 * SEC));
+  ck_assert (ice_addr_equal (&a.pair[1].remote.addr, &low));
+  /* Now a better path, nominated as well. */
+  p.addr = high;
+  p.priority = 2000000000u;
+  p.our_checks_answered = 0;
+  p.next_check = now;
+  p.want_selected = 2;
+  ck_assert (run_with_script (&a, &p, &now, now + 5 * SEC));
+  ck_assert (ice_addr_equal (&a.pair[1].remote.addr, &high));
+  /* And a worse one nominated after that changes nothing. */
+  p.addr = low;
+  p.priority = 1000;
+  p.our_checks_answered = 0;
+  p.next_check = now;
+  p.want_selected = 3;
+  ck_assert (!run_with_script (&a, &p, &now, now + 3 * SEC));
+  ck_assert (ice_addr_equal (&a.pair[1].remote.addr, &high));
+  side_free (&a);
+  vnet_free (net);
+}
+END_TEST
+
 /* One TCase per test so that CK_RUN_CASE=<test name> runs just one. */
 #define ADD(fn)                                                                                    \
   do                                                                                               \
@@ -1583,6 +1633,7 @@ agent_suite (void)
   ADD (test_close_releases_turn);
   ADD (test_udp_blocked_turn_tcp);
   ADD (test_pair_limit);
+  ADD (test_aggressive_renomination);
   return s;
 }
 
