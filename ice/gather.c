@@ -345,6 +345,23 @@ gather_turn_events (ice_agent *a, uint64_t now, turn_alloc *t)
           ice_cand_foundation (ICE_CAND_RELAY, &h->addr, &a->turn[t->server].addr,
                                ICE_TRANSPORT_UDP, c.foundation);
           gather_add_local (a, &c, t->sock, (int) (t - a->allocs), true);
+          /* §5.1.1.2: over UDP the allocation's mapped address is also a
+           * server-reflexive candidate (dropped if a STUN server already
+           * gave the same one, or if there is no NAT). */
+          if (a->turn[t->server].transport == ICE_TRANSPORT_UDP
+              && ev.mapped.family == h->addr.family)
+            {
+              ice_cand s = c;
+              s.type = ICE_CAND_SRFLX;
+              s.addr = ev.mapped;
+              s.base = h->addr;
+              s.rel_addr = h->addr;
+              s.priority = ice_cand_priority (ice_cand_type_preference (ICE_CAND_SRFLX),
+                                              h->local_pref, h->component);
+              ice_cand_foundation (ICE_CAND_SRFLX, &h->addr, &a->turn[t->server].addr,
+                                   ICE_TRANSPORT_UDP, s.foundation);
+              gather_add_local (a, &s, t->sock, -1, true);
+            }
           break;
         case ICE_TURN_EVENT_FAILED:
           if (!t->done)

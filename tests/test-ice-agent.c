@@ -1588,6 +1588,36 @@ START_TEST (test_aggressive_renomination)
 }
 END_TEST
 
+START_TEST (test_turn_only_gives_srflx)
+{
+  /* Only a TURN server configured: its Allocate answer's mapped address
+   * serves as the server-reflexive candidate, so two cone NATs still meet
+   * directly instead of through the relay. */
+  vnet *net = make_net (101);
+  side a, b;
+  uint64_t now = 0;
+  ice_addr relay = A ("203.0.113.2", 3478);
+  int ra = make_realm (net, NAT_FULL_CONE, "198.51.100.1");
+  int rb = make_realm (net, NAT_RESTRICTED, "198.51.100.2");
+
+  side_init (&a, "a", net, ra, ICE_ROLE_CONTROLLING, 0, 1);
+  side_init (&b, "b", net, rb, ICE_ROLE_CONTROLLED, 0, 1);
+  side_host (&a, "10.1.0.10", 5000, 1);
+  side_host (&b, "10.2.0.20", 6000, 1);
+  ice_agent_add_turn_server (a.agent, &relay, "alice", "wonderland");
+  ice_agent_add_turn_server (b.agent, &relay, "alice", "wonderland");
+  start (&a, &b, now);
+  ck_assert (run (&a, &b, &now, 15 * SEC, both_selected));
+  run (&a, &b, &now, now + 2 * SEC, NULL);
+  ck_assert_uint_eq (a.n_cands, 3); /* host, relay, srflx */
+  ck_assert (!pair_has (&a.pair[1], ICE_CAND_RELAY));
+  ck_assert (pair_has (&a.pair[1], ICE_CAND_SRFLX));
+  side_free (&a);
+  side_free (&b);
+  vnet_free (net);
+}
+END_TEST
+
 /* One TCase per test so that CK_RUN_CASE=<test name> runs just one. */
 #define ADD(fn)                                                                                    \
   do                                                                                               \
@@ -1634,6 +1664,7 @@ agent_suite (void)
   ADD (test_udp_blocked_turn_tcp);
   ADD (test_pair_limit);
   ADD (test_aggressive_renomination);
+  ADD (test_turn_only_gives_srflx);
   return s;
 }
 
