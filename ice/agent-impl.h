@@ -16,7 +16,7 @@
 #define MAX_TURN_SERVERS 4
 #define MAX_GATHER_TXNS (MAX_HOSTS * MAX_STUN_SERVERS)
 #define MAX_TURN_ALLOCS (MAX_HOSTS * MAX_TURN_SERVERS)
-#define MAX_PERMS 16
+#define MAX_PERMS 64
 #define TX_BUF 2048
 
 /* Transaction tags: kind in the top byte, an index below. */
