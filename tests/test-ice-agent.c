@@ -56,7 +56,19 @@ struct side
   uint64_t sent_at[MAX_SENT];
   unsigned n_tx;
   unsigned last_tx_type;
+  /* Per local host index: first check sent, first success answer got. */
+  uint64_t first_request[12];
+  uint64_t first_success[12];
 };
+
+static int
+host_index (const side *s, const ice_addr *addr)
+{
+  for (size_t i = 0; i < s->n_hosts; i++)
+    if (ice_addr_equal (&s->hosts[i], addr))
+      return (int) i;
+  return -1;
+}
 
 static int
 test_random (void *ctx, uint8_t *buf, size_t len)
@@ -84,6 +96,9 @@ on_packet (void *ctx, uint64_t now, const ice_addr *local, const ice_addr *from,
                                                   data, len, &app)
                  : ice_agent_handle_packet (s->agent, now, local, from, data, len, &app);
 
+  if (len >= 2 && data[0] == 0x01 && data[1] == 0x01 && host_index (s, local) >= 0
+      && s->first_success[host_index (s, local)] == 0)
+    s->first_success[host_index (s, local)] = now;
   if (r == 1)
     {
       s->n_app++;
@@ -222,6 +237,9 @@ pump (side *s, uint64_t now)
     {
       any = true;
       record_sent (s, now, t.data, t.len);
+      if (t.len >= 2 && t.data[0] == 0x00 && t.data[1] == 0x01 && host_index (s, &t.local) >= 0
+          && s->first_request[host_index (s, &t.local)] == 0)
+        s->first_request[host_index (s, &t.local)] = now;
       s->n_tx++;
       s->last_tx_type = t.len >= 2 ? (unsigned) (t.data[0] << 8 | t.data[1]) : 0;
       if (getenv ("VNET_DEBUG"))
@@ -984,6 +1002,13 @@ START_TEST (test_two_components)
   ck_assert (run (&a, &b, &now, 10 * SEC, both_selected));
   run (&a, &b, &now, now + 2 * SEC, NULL);
   ck_assert (a.selected[2] && b.selected[2]);
+  /* The frozen algorithm (RFC 8445 §6.1.2.6): component 2's pairs share
+   * their foundations with component 1's and wait for one of them to
+   * succeed. b, public, sees no NAT: its first RTCP check leaves only after
+   * its first RTP check was answered. */
+  ck_assert_uint_gt (b.first_request[1], 0);
+  ck_assert_uint_gt (b.first_success[0], 0);
+  ck_assert_uint_ge (b.first_request[1], b.first_success[0]);
   ck_assert_uint_eq (a.pair[1].local.component, 1);
   ck_assert_uint_eq (a.pair[2].local.component, 2);
   ck_assert_uint_eq (b.pair[2].local.addr.port, 6001);
