@@ -25,6 +25,8 @@ struct media_srtp
 {
   srtp_t tx;
   srtp_t rx;
+  bool tx_mki;               /* our packets carry an MKI */
+  bool rx_mki;               /* the peer's do */
   media_srtp_stats stats;
   /* uint32_t keeps it aligned for libsrtp's word access */
   uint32_t scratch[(SCRATCH_LEN + 3) / 4];
@@ -198,7 +200,10 @@ parse_decimal (const char *p, size_t len, size_t max_digits, uint64_t *out)
     {
       if (!is_digit (p[i]))
         return -EBADMSG;
-      v = v * 10 + (uint64_t) (p[i] - '0');
+      uint64_t d = (uint64_t) (p[i] - '0');
+      if (v > (UINT64_MAX - d) / 10)
+        return -EBADMSG;
+      v = v * 10 + d;
     }
   *out = v;
   return 0;
@@ -220,6 +225,34 @@ parse_lifetime (const char *p, size_t len, uint64_t *out)
       || v > ((uint64_t) 1 << 48))
     return -EBADMSG;
   *out = v;
+  return 0;
+}
+
+/* libsrtp 2.5 places an SRTCP MKI by the SRTP tag length on one side and
+ * the SRTCP one on the other, so with AES_CM_128_HMAC_SHA1_32 (32-bit RTP
+ * tag, 80-bit RTCP tag) it cannot read its own packets: not offered. */
+static bool
+mki_supported (const media_srtp_crypto *c)
+{
+  return c->mki_len == 0 || c->suite != MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32;
+}
+
+/* mki-value = 1*DIGIT, mki-length = 1*3DIGIT (1..128 bytes). */
+static int
+parse_mki (const char *val, size_t val_len, const char *len_str,
+           size_t len_len, media_srtp_crypto *out)
+{
+  uint64_t bytes, value;
+  if (parse_decimal (len_str, len_len, 3, &bytes) < 0 || bytes == 0
+      || bytes > 128)
+    return -EBADMSG;
+  if (bytes > MEDIA_SRTP_MKI_MAX)
+    return -ENOTSUP;
+  if (parse_decimal (val, val_len, 20, &value) < 0
+      || (bytes < 8 && value >> (8 * bytes) != 0))
+    return -EBADMSG;
+  out->mki = value;
+  out->mki_len = (uint8_t) bytes;
   return 0;
 }
 
@@ -247,11 +280,21 @@ parse_key_info (const char *p, size_t len, media_srtp_crypto *out)
       size_t left = len - (size_t) (f - p);
       bar = memchr (f, '|', left);
       size_t flen = bar ? (size_t) (bar - f) : left;
-      if (memchr (f, ':', flen))
-        /* mki-value ":" mki-length: a key identifier in every packet,
-         * which we do not implement. */
-        return -ENOTSUP;
-      if (out->lifetime != 0 || parse_lifetime (f, flen, &out->lifetime) < 0)
+      const char *colon = memchr (f, ':', flen);
+      if (colon)
+        {
+          /* mki-value ":" mki-length, and it comes last */
+          if (bar || out->mki_len)
+            return -EBADMSG;
+          int r = parse_mki (f, (size_t) (colon - f), colon + 1,
+                             flen - (size_t) (colon - f) - 1, out);
+          if (r < 0)
+            return r;
+          if (!mki_supported (out))
+            return -ENOTSUP;
+        }
+      else if (out->lifetime != 0 || out->mki_len
+               || parse_lifetime (f, flen, &out->lifetime) < 0)
         return -EBADMSG;
     }
   return 0;
@@ -347,7 +390,9 @@ media_srtp_crypto_format (const media_srtp_crypto *c, char *buf, size_t cap)
     return -EINVAL;
   const char *name = media_srtp_suite_name (c->suite);
   if (name == NULL || c->tag > 999999999u
-      || c->key_salt_len != media_srtp_suite_key_salt_len (c->suite))
+      || c->key_salt_len != media_srtp_suite_key_salt_len (c->suite)
+      || c->mki_len > MEDIA_SRTP_MKI_MAX || !mki_supported (c)
+      || (c->mki_len && c->mki_len < 8 && c->mki >> (8 * c->mki_len)))
     return -EINVAL;
   int n = snprintf (buf, cap, "%u %s inline:", c->tag, name);
   if (n < 0 || (size_t) n >= cap)
@@ -374,6 +419,17 @@ media_srtp_crypto_format (const media_srtp_crypto *c, char *buf, size_t cap)
           return -ENOBUFS;
         }
       off += (size_t) lt;
+    }
+  if (c->mki_len)
+    {
+      int m = snprintf (buf + off, cap - off, "|%llu:%u",
+                        (unsigned long long) c->mki, c->mki_len);
+      if (m < 0 || (size_t) m >= cap - off)
+        {
+          wipe (buf, cap);
+          return -ENOBUFS;
+        }
+      off += (size_t) m;
     }
   return (int) off;
 }
@@ -434,7 +490,9 @@ set_policy (srtp_policy_t *p, const media_srtp_crypto *c)
     default:
       return -EINVAL;
     }
-  if (c->key_salt_len != media_srtp_suite_key_salt_len (c->suite))
+  if (c->key_salt_len != media_srtp_suite_key_salt_len (c->suite)
+      || c->mki_len > MEDIA_SRTP_MKI_MAX || !mki_supported (c)
+      || (c->mki_len && c->mki_len < 8 && c->mki >> (8 * c->mki_len)))
     return -EINVAL;
   return 0;
 }
@@ -450,7 +508,21 @@ create_stream (srtp_t *ctx, const media_srtp_crypto *c, bool outbound)
   /* libsrtp copies the key into its own context. */
   uint8_t key[MEDIA_SRTP_KEY_SALT_MAX];
   memcpy (key, c->key_salt, c->key_salt_len);
-  policy.key = key;
+  /* With an MKI the key goes in as the one entry of libsrtp's key list,
+   * with the identifier as its big-endian bytes. */
+  uint8_t mki[MEDIA_SRTP_MKI_MAX];
+  srtp_master_key_t master = { .key = key, .mki_id = mki,
+                               .mki_size = c->mki_len };
+  srtp_master_key_t *keys[1] = { &master };
+  if (c->mki_len)
+    {
+      for (unsigned i = 0; i < c->mki_len; i++)
+        mki[i] = (uint8_t) (c->mki >> (8 * (c->mki_len - 1 - i)));
+      policy.keys = keys;
+      policy.num_master_keys = 1;
+    }
+  else
+    policy.key = key;
   policy.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
   policy.window_size = 128;
   policy.allow_repeat_tx = 0;
@@ -488,6 +560,8 @@ media_srtp_new (const media_srtp_crypto *tx, const media_srtp_crypto *rx,
   int r = create_stream (&s->tx, tx, true);
   if (r == 0)
     r = create_stream (&s->rx, rx, false);
+  s->tx_mki = tx->mki_len != 0;
+  s->rx_mki = rx->mki_len != 0;
   if (r < 0)
     {
       media_srtp_free (s);
@@ -511,12 +585,10 @@ media_srtp_free (media_srtp *s)
   free (s);
 }
 
-typedef srtp_err_status_t (*srtp_fn) (srtp_t, void *, int *);
-
 /* Runs one libsrtp operation on a copy in the scratch buffer. */
 static int
-run (media_srtp *s, srtp_t ctx, srtp_fn fn, uint8_t *buf, size_t len,
-     size_t cap, bool protect, srtp_err_status_t *st)
+run (media_srtp *s, bool rtcp, uint8_t *buf, size_t len, size_t cap,
+     bool protect, srtp_err_status_t *st)
 {
   if (buf == NULL || len > MAX_PACKET)
     return -EINVAL;
@@ -525,7 +597,14 @@ run (media_srtp *s, srtp_t ctx, srtp_fn fn, uint8_t *buf, size_t len,
   uint8_t *scratch = (uint8_t *) s->scratch;
   memcpy (scratch, buf, len);
   int n = (int) len;
-  *st = fn (ctx, scratch, &n);
+  if (protect && rtcp)
+    *st = srtp_protect_rtcp_mki (s->tx, scratch, &n, s->tx_mki, 0);
+  else if (protect)
+    *st = srtp_protect_mki (s->tx, scratch, &n, s->tx_mki, 0);
+  else if (rtcp)
+    *st = srtp_unprotect_rtcp_mki (s->rx, scratch, &n, s->rx_mki);
+  else
+    *st = srtp_unprotect_mki (s->rx, scratch, &n, s->rx_mki);
   if (*st != srtp_err_status_ok)
     return -EIO;
   if (n < 0 || (size_t) n > (protect ? len + MEDIA_SRTP_MAX_OVERHEAD : len))
@@ -543,8 +622,7 @@ protect (media_srtp *s, uint8_t *buf, size_t len, size_t cap, bool rtcp)
   if (len < (rtcp ? 8u : (size_t) MEDIA_RTP_HEADER_MIN))
     return -EBADMSG;
   srtp_err_status_t st;
-  int n = run (s, s->tx, rtcp ? srtp_protect_rtcp : srtp_protect, buf, len,
-               cap, true, &st);
+  int n = run (s, rtcp, buf, len, cap, true, &st);
   if (n >= 0)
     {
       if (rtcp)
@@ -569,8 +647,7 @@ unprotect (media_srtp *s, uint8_t *buf, size_t len, bool rtcp)
       return -EINVAL;
     }
   srtp_err_status_t st = srtp_err_status_ok;
-  int n = run (s, s->rx, rtcp ? srtp_unprotect_rtcp : srtp_unprotect, buf,
-               len, len, false, &st);
+  int n = run (s, rtcp, buf, len, len, false, &st);
   if (n >= 0)
     {
       if (rtcp)
@@ -582,6 +659,7 @@ unprotect (media_srtp *s, uint8_t *buf, size_t len, bool rtcp)
   switch (st)
     {
     case srtp_err_status_auth_fail:
+    case srtp_err_status_bad_mki: /* not the key we were given */
       s->stats.auth_failures++;
       return -EBADMSG;
     case srtp_err_status_replay_fail:

@@ -15,15 +15,20 @@ typedef enum
 
 /* Master key (16) plus salt (14 for AES-CM, 12 for GCM). */
 #define MEDIA_SRTP_KEY_SALT_MAX 30
-/* Bytes protect may add to a packet: tag (up to 16) and the SRTCP index
- * (4). Caller buffers must have this much room after the packet. */
+/* Longest MKI we take (RFC 4568 allows 128 bytes; 1 to 4 is what is seen). */
+#define MEDIA_SRTP_MKI_MAX 8
+/* Bytes protect may add to a packet: tag (up to 16), the SRTCP index (4)
+ * and an MKI. Caller buffers must have this much room after the packet. */
 #define MEDIA_SRTP_MAX_OVERHEAD 32
 /* Longest a=crypto value media_srtp_crypto_format writes, NUL included. */
 #define MEDIA_SRTP_CRYPTO_LINE_MAX 128
 
-/* One a=crypto attribute: "<tag> <suite> inline:<base64(key||salt)>[|...]".
- * Only the first key and no MKI: we send one key; an offered MKI or a
- * second key is rejected as not supported (-ENOTSUP). */
+/* One a=crypto attribute:
+ * "<tag> <suite> inline:<base64(key||salt)>[|<lifetime>][|<mki>:<length>]".
+ * One key per line: a second key (";inline:...") or session parameters
+ * are rejected as not supported (-ENOTSUP). With an MKI, every packet
+ * protected with that key carries it (RFC 3711 3.1); libsrtp 2.5 gets the
+ * SRTCP MKI wrong with AES_CM_128_HMAC_SHA1_32, so that pair is refused. */
 typedef struct
 {
   uint32_t tag;              /* 1..999999999 */
@@ -31,6 +36,8 @@ typedef struct
   uint8_t key_salt[MEDIA_SRTP_KEY_SALT_MAX];
   size_t key_salt_len;       /* 30 or 28 by suite */
   uint64_t lifetime;         /* 0 = not given; else packets (2^n or decimal) */
+  uint8_t mki_len;           /* 0 = no MKI; else its bytes on the wire */
+  uint64_t mki;              /* its value (fits in mki_len bytes) */
 } media_srtp_crypto;
 
 const char *media_srtp_suite_name (media_srtp_suite suite);
@@ -41,8 +48,9 @@ int media_srtp_suite_from_name (const char *name, size_t len,
 size_t media_srtp_suite_key_salt_len (media_srtp_suite suite);
 
 /* Parses the attribute value, with or without a leading "a=crypto:".
- * 0, -EBADMSG (malformed), -ENOTSUP (unknown suite, MKI, several keys,
- * session parameters). */
+ * 0, -EBADMSG (malformed), -ENOTSUP (unknown suite, several keys,
+ * session parameters, an MKI longer than MEDIA_SRTP_MKI_MAX or with
+ * AES_CM_128_HMAC_SHA1_32). */
 int media_srtp_crypto_parse (const char *value, size_t len,
                              media_srtp_crypto *out);
 /* Writes the value without "a=crypto:" (e.g. "1 AES_CM_128_HMAC_SHA1_80

@@ -219,6 +219,101 @@ START_TEST (test_replay)
 }
 END_TEST
 
+START_TEST (test_mki)
+{
+  /* _i walks the suites that take an MKI: 80-bit AES-CM and GCM. */
+  size_t si = _i ? 2 : 0;
+  media_srtp_crypto ka, kb, kc;
+  ck_assert_int_eq (media_srtp_crypto_generate (all_suites[si], 1, &ka), 0);
+  ck_assert_int_eq (media_srtp_crypto_generate (all_suites[si], 1, &kb), 0);
+  ka.mki = 1;
+  ka.mki_len = 4;
+  kb.mki = 0x0102;
+  kb.mki_len = 2;
+  int err;
+  media_srtp *alice = media_srtp_new (&ka, &kb, &err);
+  media_srtp *bob = media_srtp_new (&kb, &ka, &err);
+  ck_assert_ptr_nonnull (alice);
+  ck_assert_ptr_nonnull (bob);
+
+  uint8_t plain[256], buf[256 + MEDIA_SRTP_MAX_OVERHEAD];
+  int n = make_rtp (plain, sizeof plain, 9);
+  memcpy (buf, plain, (size_t) n);
+  int m = media_srtp_protect_rtp (alice, buf, (size_t) n, sizeof buf);
+  ck_assert_int_eq (m, n + 4 + rtp_tag[si]);
+  if (si != 2)
+    {
+      /* RFC 3711 3.1: the MKI sits between the payload and the tag. */
+      static const uint8_t id[4] = { 0, 0, 0, 1 };
+      ck_assert_mem_eq (buf + n, id, 4);
+    }
+  ck_assert_int_eq (media_srtp_unprotect_rtp (bob, buf, (size_t) m), n);
+  ck_assert_mem_eq (buf, plain, (size_t) n);
+
+  n = make_rtcp (plain, 128);
+  memcpy (buf, plain, (size_t) n);
+  m = media_srtp_protect_rtcp (bob, buf, (size_t) n, sizeof buf);
+  ck_assert_int_eq (m, n + 4 + 2 + rtcp_tag[si]);
+  ck_assert_int_eq (media_srtp_unprotect_rtcp (alice, buf, (size_t) m), n);
+  ck_assert_mem_eq (buf, plain, (size_t) n);
+
+  /* A receiver that expects another MKI, or none, refuses the packet. */
+  kc = ka;
+  kc.mki = 2;
+  media_srtp *carol = media_srtp_new (&kb, &kc, &err);
+  kc.mki_len = 0;
+  media_srtp *dave = media_srtp_new (&kb, &kc, &err);
+  ck_assert_ptr_nonnull (carol);
+  ck_assert_ptr_nonnull (dave);
+  for (int k = 0; k < 2; k++)
+    {
+      n = make_rtp (buf, 256, (uint16_t) (20 + k));
+      m = media_srtp_protect_rtp (alice, buf, (size_t) n, sizeof buf);
+      ck_assert_int_eq (media_srtp_unprotect_rtp (k ? dave : carol, buf,
+                                                  (size_t) m),
+                        -EBADMSG);
+    }
+  media_srtp_stats st;
+  media_srtp_stats_get (carol, &st);
+  ck_assert_uint_eq (st.auth_failures, 1);
+  ck_assert_uint_eq (st.rtp_unprotected, 0);
+
+  /* An MKI that does not fit its length is refused up front. */
+  kc.mki = 256;
+  kc.mki_len = 1;
+  ck_assert_ptr_null (media_srtp_new (&kb, &kc, &err));
+  ck_assert_int_eq (err, -EINVAL);
+
+  media_srtp_free (alice);
+  media_srtp_free (bob);
+  media_srtp_free (carol);
+  media_srtp_free (dave);
+  media_srtp_crypto_clear (&ka);
+  media_srtp_crypto_clear (&kb);
+  media_srtp_crypto_clear (&kc);
+}
+END_TEST
+
+START_TEST (test_mki_refused_with_sha1_32)
+{
+  const char *line = "1 AES_CM_128_HMAC_SHA1_32 "
+                     "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|1:4";
+  media_srtp_crypto c;
+  ck_assert_int_eq (media_srtp_crypto_parse (line, strlen (line), &c),
+                    -ENOTSUP);
+  ck_assert_int_eq (media_srtp_crypto_generate (
+                      MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32, 1, &c), 0);
+  c.mki = 1;
+  c.mki_len = 4;
+  char out[MEDIA_SRTP_CRYPTO_LINE_MAX];
+  ck_assert_int_eq (media_srtp_crypto_format (&c, out, sizeof out), -EINVAL);
+  int err;
+  ck_assert_ptr_null (media_srtp_new (&c, &c, &err));
+  ck_assert_int_eq (err, -EINVAL);
+  media_srtp_crypto_clear (&c);
+}
+END_TEST
+
 START_TEST (test_bounds)
 {
   pair p = make_pair (MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80);
@@ -274,23 +369,40 @@ START_TEST (test_crypto_rfc4568_example)
                          "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20");
   ck_assert_int_eq (n, (int) strlen (out));
 
-  /* With the MKI, as the RFC has it: not supported, said so. */
+  /* With the MKI as the RFC has it: 32 bytes is more than we take. */
   const char *mki = "1 AES_CM_128_HMAC_SHA1_80 "
                     "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32";
   ck_assert_int_eq (media_srtp_crypto_parse (mki, strlen (mki), &c),
                     -ENOTSUP);
+  /* A 4-byte MKI, the usual size, is taken and written back. */
+  mki = "1 AES_CM_128_HMAC_SHA1_80 "
+        "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:4";
+  ck_assert_int_eq (media_srtp_crypto_parse (mki, strlen (mki), &c), 0);
+  ck_assert_uint_eq (c.mki, 1);
+  ck_assert_uint_eq (c.mki_len, 4);
+  ck_assert_uint_eq (c.lifetime, 1u << 20);
+  ck_assert_mem_eq (c.key_salt, want, 30);
+  ck_assert_int_eq (media_srtp_crypto_format (&c, out, sizeof out),
+                    (int) strlen (mki));
+  ck_assert_str_eq (out, mki);
 }
 END_TEST
 
 START_TEST (test_crypto_round_trip)
 {
+  unsigned k = 0;
   for (size_t i = 0; i < 3; i++)
-    for (uint32_t tag = 1; tag <= 999999999u; tag = tag * 10 + 9)
+    for (uint32_t tag = 1; tag <= 999999999u; tag = tag * 10 + 9, k++)
       {
         media_srtp_crypto a, b;
         ck_assert_int_eq (media_srtp_crypto_generate (all_suites[i], tag, &a),
                           0);
         a.lifetime = tag % 2 ? 0 : 1000000;
+        /* every MKI length, 0 (none) to 8, with the largest value it
+         * holds; none with the suite that cannot have one */
+        a.mki_len = i == 1 ? 0 : (uint8_t) (k % 9);
+        a.mki = a.mki_len == 8 ? UINT64_MAX
+                               : ((uint64_t) 1 << (8 * a.mki_len)) - 1;
         char line[MEDIA_SRTP_CRYPTO_LINE_MAX];
         int n = media_srtp_crypto_format (&a, line, sizeof line);
         ck_assert_int_gt (n, 0);
@@ -300,6 +412,8 @@ START_TEST (test_crypto_round_trip)
         ck_assert_uint_eq (b.key_salt_len, a.key_salt_len);
         ck_assert_mem_eq (b.key_salt, a.key_salt, a.key_salt_len);
         ck_assert_uint_eq (b.lifetime, a.lifetime);
+        ck_assert_uint_eq (b.mki_len, a.mki_len);
+        ck_assert_uint_eq (b.mki, a.mki);
         ck_assert_int_eq (media_srtp_crypto_format (&a, line, (size_t) n),
                           -ENOBUFS);
       }
@@ -336,6 +450,15 @@ START_TEST (test_crypto_malformed)
     { "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|", -EBADMSG },
     { "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|2^20", -EBADMSG },
     { "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|x", -EBADMSG },
+    { "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|1:0", -EBADMSG },
+    { "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|1:129", -EBADMSG },
+    { "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|1:9", -ENOTSUP },
+    { "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|256:1", -EBADMSG },
+    { "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|1:4|2^20", -EBADMSG },
+    { "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|1:4|1:4", -EBADMSG },
+    { "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|:4", -EBADMSG },
+    { "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|1:", -EBADMSG },
+    { "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|18446744073709551616:8", -EBADMSG },
     { "1 F8_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR", -ENOTSUP },
     { "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR KDR=1", -ENOTSUP },
     { "1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR;inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR", -ENOTSUP },
@@ -382,6 +505,8 @@ srtp_suite (void)
   tcase_add_loop_test (tc, test_round_trip, 0, 3);
   tcase_add_loop_test (tc, test_tamper, 0, 3);
   tcase_add_loop_test (tc, test_replay, 0, 3);
+  tcase_add_loop_test (tc, test_mki, 0, 2);
+  tcase_add_test (tc, test_mki_refused_with_sha1_32);
   tcase_add_test (tc, test_bounds);
   suite_add_tcase (s, tc);
   tc = tcase_create ("crypto");
