@@ -162,6 +162,8 @@ struct ice_agent
   bool restarting;      /* restarted, no new pair selected yet */
   bool closed;          /* ice_agent_close: only TURN deallocation runs */
   uint64_t completed_at; /* every component selected (0: not yet) */
+  bool checks_started;        /* a check went out in this ICE session */
+  uint64_t checks_started_us; /* when the first did */
   uint64_t gather_deadline_us;
   uint64_t last_txn_us;  /* when the last new transaction started (Ta) */
   bool any_txn;

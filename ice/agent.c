@@ -95,6 +95,8 @@ ice_agent_new (const ice_agent_config *cfg)
     a->cfg.consent_ms = 5000;
   if (a->cfg.consent_timeout_ms == 0)
     a->cfg.consent_timeout_ms = 30000;
+  if (a->cfg.connect_timeout_ms == 0)
+    a->cfg.connect_timeout_ms = 30000;
   if (cfg->iface_filter && cfg->iface_filter[0])
     {
       a->cfg.iface_filter = strdup (cfg->iface_filter);
@@ -587,6 +589,7 @@ ice_agent_restart (ice_agent *a, uint64_t now_us)
   a->remote_done = false;
   a->failed = false;
   a->restarting = true;
+  a->checks_started = false;
   memset (a->pwd, 0, sizeof a->pwd);
   return set_local_credentials (a, NULL, NULL);
 }

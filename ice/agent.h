@@ -46,6 +46,9 @@ typedef struct
   uint32_t keepalive_ms;        /* Tr; 0 = 15000 (at least 15000) */
   uint32_t consent_ms;          /* mean consent interval; 0 = 5000 (RFC 7675 4-6 s) */
   uint32_t consent_timeout_ms;  /* 0 = 30000 */
+  /* Bound on the checks when the peer never says end-of-candidates: with no
+   * pair selected this long after the first check, ICE fails. 0 = 30000. */
+  uint32_t connect_timeout_ms;
   /* Comma-separated interface names allowed for host candidates (exact
    * match, "eth0,wlan0"); NULL or "" allows all. */
   const char *iface_filter;

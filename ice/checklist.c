@@ -382,11 +382,13 @@ failure_reason (const ice_agent *a, unsigned c)
   bool any = false, all_timed_out = true, turn_refused = false;
   size_t i;
 
+  /* Timed out: no pair got an answer, error or not (pairs still being
+   * checked when the connect timeout strikes count as unanswered). */
   for (i = 0; i < a->n_pairs; i++)
     if (a->pairs[i].component == c)
       {
         any = true;
-        all_timed_out = all_timed_out && a->pairs[i].timed_out;
+        all_timed_out = all_timed_out && (a->pairs[i].state != PAIR_FAILED || a->pairs[i].timed_out);
       }
   for (i = 0; i < a->n_allocs; i++)
     turn_refused = turn_refused || a->allocs[i].refused;
@@ -453,6 +455,15 @@ apply_remote_selection (ice_agent *a, uint64_t now, unsigned c)
       }
 }
 
+/* Without end-of-candidates the list never "ends": this bounds it. */
+static uint64_t
+connect_deadline (const ice_agent *a)
+{
+  if (!a->checks_started)
+    return UINT64_MAX;
+  return a->checks_started_us + (uint64_t) a->cfg.connect_timeout_ms * 1000;
+}
+
 void
 checklist_evaluate (ice_agent *a, uint64_t now)
 {
@@ -466,6 +477,12 @@ checklist_evaluate (ice_agent *a, uint64_t now)
     {
       agent_comp *k = &a->comp[c];
       int bv;
+
+      if (!comp_done (a, c) && now >= connect_deadline (a))
+        {
+          agent_fail (a, failure_reason (a, c));
+          return;
+        }
 
       apply_remote_selection (a, now, c);
       if (comp_done (a, c))
@@ -514,6 +531,8 @@ checklist_next_timeout (const ice_agent *a)
   all_valid = all_components_valid (a);
   for (c = 1; c <= a->n_components; c++)
     {
+      if (!comp_done (a, c))
+        t = connect_deadline (a) < t ? connect_deadline (a) : t;
       d = nominate_at (a, c, all_valid);
       t = d < t ? d : t;
       if (a->comp[c].give_up_us && a->comp[c].give_up_us < t)

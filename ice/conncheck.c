@@ -72,6 +72,11 @@ conncheck_send (ice_agent *a, uint64_t now, int p, bool use_cand, uint64_t tag)
   q->txn_prio = prflx_prio;
   q->txid = txid;
   a->stats.checks_sent++;
+  if (!a->checks_started)
+    {
+      a->checks_started = true;
+      a->checks_started_us = now;
+    }
   if (a->comp[q->component].state == ICE_COMP_NEW)
     agent_set_comp_state (a, q->component, ICE_COMP_CHECKING);
   return 0;

@@ -1643,6 +1643,33 @@ START_TEST (test_turn_only_gives_srflx)
 }
 END_TEST
 
+START_TEST (test_connect_timeout)
+{
+  /* A trickling peer that never says end-of-candidates, and whose one
+   * candidate is a black hole: the checks are bounded all the same. */
+  vnet *net = make_net (103);
+  side a;
+  uint64_t now = 0;
+  ice_cand c = { 0 };
+
+  side_init (&a, "a", net, 0, ICE_ROLE_CONTROLLING, 0, 1);
+  side_host (&a, "192.0.2.10", 5000, 1);
+  ck_assert_int_eq (ice_agent_gather (a.agent, 0), 0);
+  ck_assert_int_eq (ice_agent_set_remote_credentials (a.agent, "peer", "peerpasswordpeerpassword"), 0);
+  strcpy (c.foundation, "1");
+  c.component = 1;
+  c.priority = 2130706431u;
+  c.addr = A ("192.0.2.250", 9);
+  ck_assert_int_eq (ice_agent_add_remote_candidate (a.agent, 0, &c), 0);
+  ck_assert (run (&a, NULL, &now, 60 * SEC, a_failed));
+  ck_assert_uint_eq (a.failed_at, 30 * SEC);
+  ck_assert_int_eq (a.reason, ICE_FAIL_CHECKS_TIMED_OUT);
+  ck_assert_int_eq (ice_agent_component_state (a.agent, 1), ICE_COMP_FAILED);
+  side_free (&a);
+  vnet_free (net);
+}
+END_TEST
+
 /* One TCase per test so that CK_RUN_CASE=<test name> runs just one. */
 #define ADD(fn)                                                                                    \
   do                                                                                               \
@@ -1690,6 +1717,7 @@ agent_suite (void)
   ADD (test_pair_limit);
   ADD (test_aggressive_renomination);
   ADD (test_turn_only_gives_srflx);
+  ADD (test_connect_timeout);
   return s;
 }
 
