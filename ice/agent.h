@@ -78,7 +78,7 @@ typedef enum
   ICE_FAIL_NO_REMOTE_CANDIDATES, /* peer sent none we can use */
   ICE_FAIL_CHECKS_TIMED_OUT,     /* every check went unanswered */
   ICE_FAIL_CHECKS_FAILED,        /* answered with errors, or some timed out */
-  ICE_FAIL_TURN_REFUSED,         /* as above, and every TURN server refused */
+  ICE_FAIL_TURN_REFUSED,         /* no path, and a TURN server refused us */
   ICE_FAIL_CONSENT_LOST,         /* consent expired on every component */
 } ice_fail_reason;
 
