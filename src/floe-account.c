@@ -13,6 +13,7 @@
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "floe-sip-root.h"
@@ -54,6 +55,7 @@ struct _FloeAccount
   guint retry_count;
   gboolean shutdown_done;
   guint destroy_source;
+  GCancellable *tls_probe;  /* a running certificate check, see probe_tls() */
   GPtrArray *calls;       /* FloeCall, strong, until each ends */
 };
 
@@ -163,6 +165,7 @@ set_failure (FloeAccount *self, FloeAccountFailure failure, int status, const ch
 /* ------------------------------------------------------------ registration */
 
 static void do_register (FloeAccount *self);
+static char *registrar_uri (FloeAccount *self);
 
 static gboolean
 on_retry_timeout (gpointer data)
@@ -190,12 +193,13 @@ schedule_retry (FloeAccount *self)
   g_debug ("account %s: next registration attempt in about %u s", self->aor, delay);
 }
 
-/* Sofia reports failures it made up itself (no reply from the network) with
- * a status and a phrase but no Via from the server. */
+/* Sofia reports failures it made up itself (a timeout, a refused
+ * connection) as responses too. We always ask for rport (RFC 3581), and a
+ * server that answered fills in its value; Sofia's own leave it empty. */
 static gboolean
 is_local_response (const sip_t *sip)
 {
-  return !sip || !sip->sip_via;
+  return !sip || !sip->sip_via || (sip->sip_via->v_rport && !sip->sip_via->v_rport[0]);
 }
 
 static FloeAccountFailure
@@ -238,6 +242,102 @@ floe_account_authenticate (FloeAccount *self, nua_handle_t *nh, const sip_t *sip
   return TRUE;
 }
 
+/* Sofia reports a TLS handshake it refused like a server that never
+ * answered. When a TLS registration fails that way, check the server's
+ * certificate with GIO against the same trust, so that the person learns
+ * the real cause. */
+typedef struct
+{
+  FloeAccount *self;   /* weak: cleared through the cancellable */
+  gboolean rejected;
+} TlsProbe;
+
+static gboolean
+on_probe_accept_certificate (GTlsConnection *conn, GTlsCertificate *cert, GTlsCertificateFlags errors,
+                             gpointer data)
+{
+  TlsProbe *probe = data;
+  probe->rejected = TRUE;
+  return FALSE;
+}
+
+static void
+on_probe_event (GSocketClient *client, GSocketClientEvent event, GSocketConnectable *connectable,
+                GIOStream *connection, gpointer data)
+{
+  GTlsDatabase *db = g_object_get_data (G_OBJECT (client), "floe-tls-db");
+
+  if (event != G_SOCKET_CLIENT_TLS_HANDSHAKING || !G_IS_TLS_CONNECTION (connection))
+    return;
+  if (db)
+    g_tls_connection_set_database (G_TLS_CONNECTION (connection), db);
+  g_signal_connect (connection, "accept-certificate", G_CALLBACK (on_probe_accept_certificate), data);
+}
+
+static void
+on_probe_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  TlsProbe *probe = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocketConnection) conn = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), res, &error);
+
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      FloeAccount *self = probe->self;
+      g_clear_object (&self->tls_probe);
+      g_debug ("account %s: TLS check: %s", self->aor, error ? error->message : "certificate accepted");
+      if ((probe->rejected || g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
+          && self->state == FLOE_ACCOUNT_FAILED)
+        {
+          g_message ("account %s: the server's TLS certificate is not trusted", self->aor);
+          set_failure (self, FLOE_ACCOUNT_FAILURE_TLS_REJECTED, 0, NULL);
+        }
+    }
+  if (conn)
+    g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  g_free (probe);
+}
+
+static void
+probe_tls (FloeAccount *self)
+{
+  g_autofree char *registrar = registrar_uri (self);
+  su_home_t home[1] = { SU_HOME_INIT (home) };
+  url_t *url = registrar ? url_make (home, registrar) : NULL;
+  g_autoptr (GSocketClient) client = NULL;
+  g_autoptr (GSocketConnectable) target = NULL;
+  g_autoptr (GError) error = NULL;
+  TlsProbe *probe;
+
+  if (!url || !url->url_host || self->tls_probe)
+    {
+      su_home_deinit (home);
+      return;
+    }
+  target = g_network_address_new (url->url_host, url->url_port ? (guint16) atoi (url->url_port) : 5061);
+  su_home_deinit (home);
+
+  client = g_socket_client_new ();
+  g_socket_client_set_tls (client, TRUE);
+  g_socket_client_set_timeout (client, MAX (1, self->transaction_timeout / 1000));
+  if (self->ca_file)
+    {
+      g_autoptr (GTlsDatabase) db = g_tls_file_database_new (self->ca_file, &error);
+      if (!db)
+        {
+          g_message ("account %s: cannot read %s: %s", self->aor, self->ca_file, error->message);
+          return;
+        }
+      /* The database goes on the connection once it exists. */
+      g_object_set_data_full (G_OBJECT (client), "floe-tls-db", g_steal_pointer (&db), g_object_unref);
+    }
+  probe = g_new0 (TlsProbe, 1);
+  probe->self = self;
+  g_signal_connect (client, "event", G_CALLBACK (on_probe_event), probe);
+  self->tls_probe = g_cancellable_new ();
+  g_socket_client_connect_async (client, target, self->tls_probe, on_probe_done, probe);
+}
+
 static void
 on_register_response (FloeAccount *self, nua_handle_t *nh, int status, const char *phrase,
                       const sip_t *sip)
@@ -263,6 +363,8 @@ on_register_response (FloeAccount *self, nua_handle_t *nh, int status, const cha
     g_message ("account %s: registration failed: %d %s", self->aor, status, phrase ? phrase : "");
     set_failure (self, failure, status, phrase);
     set_state (self, FLOE_ACCOUNT_FAILED);
+    if (self->transport == FLOE_SIP_TRANSPORT_TLS && is_local_response (sip))
+      probe_tls (self);
     /* The handle has nothing left to refresh; the next attempt makes its own. */
     g_clear_pointer (&self->reg, nua_handle_destroy);
     /* Retrying a wrong password only locks the account at the server. */
@@ -721,6 +823,11 @@ floe_account_dispose (GObject *object)
   FloeAccount *self = FLOE_ACCOUNT (object);
 
   g_clear_handle_id (&self->retry_source, g_source_remove);
+  if (self->tls_probe)
+    {
+      g_cancellable_cancel (self->tls_probe);
+      g_clear_object (&self->tls_probe);
+    }
   if (self->nua && !self->shutdown_done)
     {
       /* Last reference gone while running: finish the shutdown here so no

@@ -141,8 +141,9 @@ reason_from_status (int status, const sip_t *sip)
     case 415: case 488: case 606: return FLOE_CALL_END_MEDIA_MISMATCH;
     case 502: case 503: case 504: return FLOE_CALL_END_UNREACHABLE;
     default:
-      /* Failures Sofia made up (no route, no transport) have no Via. */
-      if (status >= 300 && (!sip || !sip->sip_via))
+      /* Failures Sofia made up (no route, no transport) leave the rport
+       * we asked for empty; an answering server fills it in. */
+      if (status >= 300 && (!sip || !sip->sip_via || (sip->sip_via->v_rport && !sip->sip_via->v_rport[0])))
         return FLOE_CALL_END_UNREACHABLE;
       return FLOE_CALL_END_FAILED;
     }

@@ -234,7 +234,8 @@ FloeAccount *
 sip_test_account (const char *user, const char *password, const char *registrar,
                   const char *first_property, ...)
 {
-  g_autofree char *aor = g_strdup_printf ("sip:%s@127.0.0.1", user);
+  /* "alice" or a whole AOR such as "sips:alice@127.0.0.1" */
+  g_autofree char *aor = strchr (user, ':') ? g_strdup (user) : g_strdup_printf ("sip:%s@127.0.0.1", user);
   g_autoptr (GTypeClass) klass = g_type_class_ref (FLOE_TYPE_ACCOUNT);
   const char *names[32];
   GValue values[32] = { G_VALUE_INIT };
