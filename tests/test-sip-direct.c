@@ -25,6 +25,8 @@ typedef struct
   gboolean ring;            /* send 180 at once */
   guint media_changes;
   FloeSdpResult last;       /* copy of the last agreement */
+  guint16 remote_port;      /* the peer's default candidate port, last seen */
+  const char *const *ice;   /* our ICE lines when answering */
 } Side;
 
 static void
@@ -35,6 +37,7 @@ on_media_changed (FloeCall *call, const FloeSdpResult *agreed, const FloeSdpMedi
   side->last = *agreed;
   side->last.crypto = g_strdup (agreed->crypto);
   side->last.local_crypto = g_strdup (agreed->local_crypto);
+  side->remote_port = remote->port;
 }
 
 static void
@@ -42,7 +45,7 @@ on_incoming_call (FloeAccount *account, FloeCall *call, Side *side)
 {
   g_clear_object (&side->call);
   side->call = g_object_ref (call);
-  floe_call_set_local_media (call, "127.0.0.1", 42000, 0, bob_ice);
+  floe_call_set_local_media (call, "127.0.0.1", 42000, 0, side->ice);
   g_signal_connect (call, "media-changed", G_CALLBACK (on_media_changed), side);
   if (side->ring)
     floe_call_ring (call);
@@ -58,6 +61,12 @@ static gboolean
 two_changes (gpointer data)
 {
   return ((Side *) data)->media_changes >= 2;
+}
+
+static gboolean
+three_changes (gpointer data)
+{
+  return ((Side *) data)->media_changes >= 3;
 }
 
 static void
@@ -79,7 +88,7 @@ START_TEST (direct_call)
 {
   FloeAccount *alice = sip_test_account ("alice", NULL, NULL, NULL);
   FloeAccount *bob = sip_test_account ("bob", NULL, NULL, NULL);
-  Side a = { 0 }, b = { .ring = TRUE };
+  Side a = { 0 }, b = { .ring = TRUE, .ice = bob_ice };
   g_autoptr (GError) error = NULL;
 
   ck_assert (floe_account_start (alice, &error));
@@ -119,6 +128,21 @@ START_TEST (direct_call)
   floe_call_refresh (call);
   ck_assert (sip_wait (two_changes, &a, 20));
   ck_assert_uint_eq (b.media_changes, 2);
+  ck_assert_uint_eq (b.remote_port, 41000);
+
+  /* ICE picked a pair other than the default: the caller (controlling)
+   * sends the updated offer with it (RFC 8839). */
+  {
+    static const char *const selected[] = {
+      "ice-ufrag:al1c", "ice-pwd:alicealicealicealice12",
+      "candidate:2 1 UDP 1694498815 127.0.0.1 41002 typ srflx raddr 127.0.0.1 rport 41000",
+      "remote-candidates:1 127.0.0.1 42000", NULL
+    };
+    floe_call_ice_completed (call, "127.0.0.1", 41002, 0, selected);
+    ck_assert (sip_wait (three_changes, &b, 20));
+    ck_assert_uint_eq (b.remote_port, 41002);
+    ck_assert_uint_eq (a.media_changes, 3);
+  }
 
   /* Caller hangs up. */
   floe_call_hangup (call);
@@ -199,6 +223,56 @@ START_TEST (cancel_busy_and_decline)
 
   stop_account (alice);
   stop_account (bob);
+  side_clear (&b);
+}
+END_TEST
+
+START_TEST (srtp_policy_and_plain_peer)
+{
+  FloeAccount *alice = sip_test_account ("alice", NULL, NULL, "srtp", FLOE_SRTP_REQUIRED, NULL);
+  FloeAccount *bob = sip_test_account ("bob", NULL, NULL, "srtp", FLOE_SRTP_OFF, NULL);
+  FloeAccount *carol = sip_test_account ("carol", NULL, NULL, "srtp", FLOE_SRTP_OPTIONAL, NULL);
+  Side a = { 0 }, b = { .ring = TRUE };
+  g_autoptr (GError) error = NULL;
+  FloeCall *call;
+
+  ck_assert (floe_account_start (alice, &error));
+  ck_assert (floe_account_start (bob, &error));
+  ck_assert (floe_account_start (carol, &error));
+  g_signal_connect (bob, "incoming-call", G_CALLBACK (on_incoming_call), &b);
+
+  /* SRTP required against SRTP off: 488, a retry without ICE, 488 again,
+   * and an end that says why. Bob's phone never rang. */
+  call = floe_account_new_call (alice, floe_account_get_contact (bob), &error);
+  floe_call_set_local_media (call, "127.0.0.1", 41000, 0, alice_ice);
+  floe_call_dial (call);
+  ck_assert (sip_wait_int (call, "state", FLOE_CALL_ENDED, 20));
+  ck_assert_int_eq (floe_call_get_end_reason (call), FLOE_CALL_END_MEDIA_MISMATCH);
+  ck_assert_ptr_nonnull (strstr (floe_call_get_end_message (call), "encryption"));
+  ck_assert_ptr_null (b.call);
+  g_clear_object (&call);
+
+  /* SRTP optional with ICE, calling a peer with neither: a plain call. */
+  call = floe_account_new_call (carol, floe_account_get_contact (bob), &error);
+  g_signal_connect (call, "media-changed", G_CALLBACK (on_media_changed), &a);
+  floe_call_set_local_media (call, "127.0.0.1", 41000, 0, alice_ice);
+  floe_call_dial (call);
+  ck_assert (sip_wait (has_call, &b, 20));
+  floe_call_answer (b.call);
+  ck_assert (sip_wait_int (call, "state", FLOE_CALL_ACTIVE, 20));
+  ck_assert (!a.last.ice && !b.last.ice);
+  ck_assert_ptr_null (a.last.crypto);
+  ck_assert_ptr_null (b.last.crypto);
+  ck_assert_uint_eq (a.remote_port, 42000);
+  floe_call_hangup (call);
+  ck_assert (sip_wait_int (b.call, "state", FLOE_CALL_ENDED, 20));
+  ck_assert (sip_wait_int (call, "state", FLOE_CALL_ENDED, 20));
+  g_clear_object (&call);
+
+  stop_account (alice);
+  stop_account (bob);
+  stop_account (carol);
+  side_clear (&a);
   side_clear (&b);
 }
 END_TEST
@@ -320,6 +394,7 @@ direct_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, direct_call);
   tcase_add_test (tc, cancel_busy_and_decline);
+  tcase_add_test (tc, srtp_policy_and_plain_peer);
   tcase_add_test (tc, bad_requests);
   suite_add_tcase (s, tc);
   return s;
