@@ -13,9 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sip-harness.h"
+#include "src/floe-call-media.h"
 #include "ui/floe-account-assistant.h"
 #include "ui/floe-application.h"
 #include "ui/floe-call-history.h"
+#include "ui/floe-call-view.h"
+#include "ui/floe-dial-pad.h"
 #include "ui/floe-secret-store.h"
 #include "ui/floe-window.h"
 
@@ -23,6 +27,7 @@
 #define TURN_PASSWORD "turn-credential-kzq93"
 
 static FloeApplication *app;
+static SipKamailio kamailio;
 
 /* --- main loop helpers --------------------------------------------------- */
 
@@ -65,13 +70,33 @@ enough_frames (gpointer data)
   return *(guint *) data >= 3;
 }
 
-/* Lets the window lay out and paint a few frames. */
+static gboolean
+stack_transition_running (GtkWidget *root)
+{
+  if (GTK_IS_STACK (root) && gtk_stack_get_transition_running (GTK_STACK (root)))
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (stack_transition_running (child))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+transitions_done (gpointer data)
+{
+  return !stack_transition_running (GTK_WIDGET (data));
+}
+
+/* Lets the window finish its page transitions, lay out and paint. */
 static void
 wait_frames (GtkWidget *window)
 {
   guint frames = 0;
-  guint id = gtk_widget_add_tick_callback (window, on_tick, &frames, NULL);
+  guint id;
 
+  ck_assert_msg (iterate_until (transitions_done, window), "a page transition never ended");
+  id = gtk_widget_add_tick_callback (window, on_tick, &frames, NULL);
   gtk_widget_queue_draw (window);
   ck_assert_msg (iterate_until (enough_frames, &frames), "the window never painted");
   gtk_widget_remove_tick_callback (window, id);
@@ -278,7 +303,15 @@ START_TEST (test_assistant_adds_account)
   type_into (assistant, "SIP Address", "alice@127.0.0.1");
   type_into (assistant, "Password", SIP_PASSWORD);
   ck_assert (gtk_widget_activate_action (assistant, "assistant.next", NULL));
-  type_into (assistant, "Registrar (Optional)", "sip:127.0.0.1:5060");
+  {
+    g_autofree char *registrar = g_strdup_printf ("127.0.0.1:%u", kamailio.port);
+    g_autofree char *proxy = g_strdup_printf ("127.0.0.1:%u;lr", kamailio.port);
+
+    /* The AOR's domain is not where the test's Kamailio listens: the user
+     * names it as registrar and outbound proxy. */
+    type_into (assistant, "Registrar (Optional)", registrar);
+    type_into (assistant, "Outbound Proxy (Optional)", proxy);
+  }
   ck_assert (gtk_widget_activate_action (assistant, "assistant.next", NULL));
   type_into (assistant, "STUN Server (Optional)", "stun:127.0.0.1:3478");
   type_into (assistant, "TURN Server (Optional)", "turn:127.0.0.1:3478?transport=tcp");
@@ -365,6 +398,407 @@ START_TEST (test_main_window)
 }
 END_TEST
 
+/* --- a fake notification server on the session bus ---------------------- */
+
+/* org.freedesktop.Notifications, just enough for GNotification: records
+ * what it is asked to show, and can press one of its buttons. */
+typedef struct {
+  GDBusConnection *connection;
+  guint owner_id;
+  guint registration_id;
+  guint last_id;
+  char *summary;
+  char *body;
+  GStrv actions; /* key, label, key, label... */
+} FakeNotifications;
+
+static FakeNotifications notifications;
+
+static const char notifications_xml[] =
+  "<node><interface name='org.freedesktop.Notifications'>"
+  "<method name='Notify'><arg type='s' direction='in'/><arg type='u' direction='in'/>"
+  "<arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "<arg type='as' direction='in'/><arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
+  "<arg type='u' direction='out'/></method>"
+  "<method name='CloseNotification'><arg type='u' direction='in'/></method>"
+  "<method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+  "<method name='GetServerInformation'><arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "<arg type='s' direction='out'/><arg type='s' direction='out'/></method>"
+  "<signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
+  "<signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
+  "</interface></node>";
+
+static void
+on_notifications_call (GDBusConnection *connection, const char *sender, const char *path,
+                       const char *interface, const char *method, GVariant *parameters,
+                       GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  if (g_str_equal (method, "Notify"))
+    {
+      const char *summary, *body;
+      g_autofree const char **actions = NULL;
+
+      g_variant_get (parameters, "(&su&s&s&s^a&s@a{sv}i)", NULL, NULL, NULL, &summary, &body, &actions, NULL, NULL);
+      g_free (notifications.summary);
+      g_free (notifications.body);
+      g_strfreev (notifications.actions);
+      notifications.summary = g_strdup (summary);
+      notifications.body = g_strdup (body);
+      notifications.actions = g_strdupv ((char **) actions);
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", ++notifications.last_id));
+    }
+  else if (g_str_equal (method, "GetCapabilities"))
+    {
+      const char *caps[] = { "actions", "body", NULL };
+
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
+    }
+  else if (g_str_equal (method, "GetServerInformation"))
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(ssss)", "test", "floe", "1", "1.2"));
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+fake_notifications_start (void)
+{
+  static const GDBusInterfaceVTable vtable = { on_notifications_call, NULL, NULL, { 0 } };
+  g_autoptr (GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
+  g_autoptr (GError) error = NULL;
+
+  notifications.connection = g_dbus_connection_new_for_address_sync (
+    g_getenv ("DBUS_SESSION_BUS_ADDRESS"),
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+    NULL, NULL, &error);
+  g_assert_no_error (error);
+  notifications.registration_id = g_dbus_connection_register_object (
+    notifications.connection, "/org/freedesktop/Notifications", info->interfaces[0], &vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+  notifications.owner_id = g_bus_own_name_on_connection (notifications.connection, "org.freedesktop.Notifications",
+                                                         G_BUS_NAME_OWNER_FLAGS_NONE, NULL, NULL, NULL, NULL);
+}
+
+static void
+fake_notifications_stop (void)
+{
+  g_bus_unown_name (notifications.owner_id);
+  g_dbus_connection_unregister_object (notifications.connection, notifications.registration_id);
+  g_clear_object (&notifications.connection);
+  g_clear_pointer (&notifications.summary, g_free);
+  g_clear_pointer (&notifications.body, g_free);
+  g_clear_pointer (&notifications.actions, g_strfreev);
+}
+
+/* Presses the button labelled label, as the desktop would. */
+static void
+fake_notifications_press (const char *label)
+{
+  for (guint i = 0; notifications.actions != NULL && notifications.actions[i] != NULL &&
+                    notifications.actions[i + 1] != NULL; i += 2)
+    if (g_str_equal (notifications.actions[i + 1], label))
+      {
+        g_dbus_connection_emit_signal (notifications.connection, NULL, "/org/freedesktop/Notifications",
+                                       "org.freedesktop.Notifications", "ActionInvoked",
+                                       g_variant_new ("(us)", notifications.last_id, notifications.actions[i]),
+                                       NULL);
+        return;
+      }
+  ck_abort_msg ("the notification has no “%s” button", label);
+}
+
+/* --- the other side: a Floe agent (FloeAccount + FloeCallMedia) -------- */
+
+typedef struct {
+  FloeAccount *account;
+  FloeCall *call;
+  FloeCallMedia *media;
+  gboolean answer;     /* answer incoming calls once the media is ready */
+  GString *dtmf;
+} Peer;
+
+static Peer bob;
+
+static void
+on_peer_dtmf (GObject *source, guint digit, gpointer data)
+{
+  g_string_append_c (bob.dtmf, (char) digit);
+}
+
+static void
+on_peer_ready (FloeCallMedia *media, gpointer data)
+{
+  if (floe_call_get_incoming (bob.call))
+    floe_call_answer (bob.call);
+  else
+    floe_call_dial (bob.call);
+}
+
+static gboolean
+on_peer_ready_hook (GSignalInvocationHint *hint, guint n_values, const GValue *values, gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return TRUE;
+}
+
+static void
+peer_take_call (FloeCall *call)
+{
+  FloeCallMediaConfig config = { .iface_filter = "lo" };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GTypeClass) klass = g_type_class_ref (FLOE_TYPE_CALL_MEDIA);
+  guint ready_signal = g_signal_lookup ("ready", FLOE_TYPE_CALL_MEDIA);
+  gboolean ready = FALSE;
+  gulong hook;
+
+  g_clear_object (&bob.media);
+  g_set_object (&bob.call, call);
+  /* "ready" may come inside the constructor (no servers to wait for). */
+  hook = g_signal_add_emission_hook (ready_signal, 0, on_peer_ready_hook, &ready, NULL);
+  bob.media = floe_call_media_new (call, &config, &error);
+  g_signal_remove_emission_hook (ready_signal, hook);
+  ck_assert_msg (bob.media != NULL, "%s", error != NULL ? error->message : "?");
+  if (ready)
+    on_peer_ready (bob.media, NULL);
+  g_signal_connect (bob.media, "ready", G_CALLBACK (on_peer_ready), NULL);
+  g_signal_connect (bob.media, "dtmf-received", G_CALLBACK (on_peer_dtmf), NULL);
+  g_signal_connect (call, "dtmf-received", G_CALLBACK (on_peer_dtmf), NULL);
+}
+
+static void
+on_peer_incoming (FloeAccount *account, FloeCall *call, gpointer data)
+{
+  peer_take_call (call);
+}
+
+static gboolean
+peer_has_call (gpointer data)
+{
+  return bob.call != NULL;
+}
+
+static FloeCallState
+peer_state (void)
+{
+  return bob.call != NULL ? floe_call_get_state (bob.call) : FLOE_CALL_IDLE;
+}
+
+/* --- conditions on the app ---------------------------------------------- */
+
+static FloePhone *
+phone (void)
+{
+  return floe_application_get_phone (app);
+}
+
+static gboolean
+alice_registered (gpointer data)
+{
+  g_auto (GStrv) ids = g_settings_get_strv (floe_application_get_settings (app), "accounts");
+  FloeAccount *account = ids[0] != NULL ? floe_phone_get_account (phone (), ids[0]) : NULL;
+
+  return account != NULL && floe_account_get_state (account) == FLOE_ACCOUNT_REGISTERED;
+}
+
+static gboolean
+app_call_in_state (gpointer data)
+{
+  FloeCall *call = floe_phone_get_call (phone ());
+
+  return call != NULL && floe_call_get_state (call) == (FloeCallState) GPOINTER_TO_INT (data);
+}
+
+static gboolean
+app_call_gone (gpointer data)
+{
+  return floe_phone_get_call (phone ()) == NULL;
+}
+
+static gboolean
+app_has_path_and_audio (gpointer data)
+{
+  FloePathInfo path;
+  media_session_stats stats;
+
+  return floe_phone_get_path (phone (), &path) && floe_phone_get_stats (phone (), &stats) &&
+         stats.packets_received > 0;
+}
+
+static gboolean
+peer_call_ended (gpointer data)
+{
+  return peer_state () == FLOE_CALL_ENDED;
+}
+
+static gboolean
+peer_got_dtmf (gpointer data)
+{
+  return strchr (bob.dtmf->str, '5') != NULL;
+}
+
+static gboolean
+notification_shown (gpointer data)
+{
+  return notifications.summary != NULL;
+}
+
+static gboolean
+path_row_shown (gpointer data)
+{
+  return find_row (GTK_WIDGET (data), "Direct connection on your local network") != NULL;
+}
+
+static GtkWidget *
+find_widget (GtkWidget *root, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+peer_start (void)
+{
+  g_autofree char *registrar = g_strdup_printf ("sip:127.0.0.1:%u", kamailio.port);
+  g_autofree char *proxy = g_strdup_printf ("sip:127.0.0.1:%u;lr", kamailio.port);
+  g_autoptr (GError) error = NULL;
+
+  if (bob.account != NULL)
+    return;
+  bob.dtmf = g_string_new (NULL);
+  bob.account = sip_test_account ("bob", "bob-kamailio-pw", registrar, "outbound-proxy", proxy, NULL);
+  g_signal_connect (bob.account, "incoming-call", G_CALLBACK (on_peer_incoming), NULL);
+  ck_assert (floe_account_start (bob.account, &error));
+  ck_assert (sip_wait_int (bob.account, "state", FLOE_ACCOUNT_REGISTERED, 30));
+}
+
+static void
+peer_stop (void)
+{
+  if (bob.account == NULL)
+    return;
+  g_clear_object (&bob.media);
+  g_clear_object (&bob.call);
+  floe_account_stop (bob.account);
+  sip_wait_int (bob.account, "state", FLOE_ACCOUNT_OFFLINE, 30);
+  g_clear_object (&bob.account);
+  g_string_free (bob.dtmf, TRUE);
+}
+
+START_TEST (test_call_through_app)
+{
+  GSettings *settings = floe_application_get_settings (app);
+  GtkWidget *window = GTK_WIDGET (find_window (FLOE_TYPE_WINDOW));
+  GtkWidget *entry, *call_view, *keypad;
+  FloePathInfo path;
+  g_autofree char *sentence = NULL;
+  g_autoptr (FloeHistoryEntry) last = NULL;
+
+  /* As a user would in Preferences: no STUN/TURN servers on this loopback
+   * test (nothing listens at the ones typed in the assistant), and calls
+   * on the loopback interface only. */
+  g_settings_set_string (settings, "stun-server", "");
+  g_settings_set_string (settings, "turn-server", "");
+  g_settings_set_string (settings, "ice-interfaces", "lo");
+
+  ck_assert_msg (iterate_until (alice_registered, NULL), "the app's account never registered");
+  ck_assert_ptr_nonnull (find_row (window, "sip:alice@127.0.0.1"));
+  peer_start ();
+
+  /* Type the address and press Call. */
+  entry = find_widget (window, GTK_TYPE_ENTRY);
+  ck_assert_ptr_nonnull (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "sip:bob@127.0.0.1");
+  ck_assert (gtk_widget_activate_action (window, "win.call", NULL));
+
+  ck_assert_msg (floe_phone_get_call (phone ()) != NULL, "the app placed no call");
+  if (!sip_wait (peer_has_call, NULL, 30))
+    {
+      g_autofree char *warning = floe_phone_get_call_warning (phone ());
+
+      ck_abort_msg ("bob never got the call (app call: %s; %s)",
+                    floe_phone_get_call (phone ()) != NULL
+                      ? floe_call_state_name (floe_call_get_state (floe_phone_get_call (phone ()))) : "none",
+                    warning != NULL ? warning : "no warning");
+    }
+  ck_assert_msg (iterate_until (app_call_in_state, GINT_TO_POINTER (FLOE_CALL_ACTIVE)), "the call never became active");
+  ck_assert_msg (iterate_until (app_has_path_and_audio, NULL), "no ICE pair or no audio in the app");
+
+  /* A direct path on loopback, and the window says so in words. */
+  ck_assert (floe_phone_get_path (phone (), &path));
+  ck_assert_str_eq (path.local_type, "host");
+  ck_assert_str_eq (path.remote_type, "host");
+  ck_assert (!floe_path_is_relayed (&path));
+  sentence = floe_path_describe (&path);
+  ck_assert_str_eq (sentence, "Direct connection on your local network");
+  call_view = find_widget (window, FLOE_TYPE_CALL_VIEW);
+  ck_assert_ptr_nonnull (call_view);
+  ck_assert (gtk_widget_is_drawable (call_view));
+  /* The path row shows the sentence (refreshed twice a second). */
+  wait_frames (window);
+  ck_assert_msg (iterate_until (path_row_shown, window), "the call view does not explain the path");
+  screenshot (window, "call");
+
+  /* DTMF from the in-call keypad reaches the other side. */
+  keypad = find_widget (call_view, FLOE_TYPE_DIAL_PAD);
+  ck_assert_ptr_nonnull (keypad);
+  ck_assert (gtk_widget_activate_action (keypad, "dial-pad.press", "s", "5"));
+  ck_assert_msg (iterate_until (peer_got_dtmf, NULL), "bob never heard the DTMF digit");
+
+  /* Hang up from the app. */
+  ck_assert (gtk_widget_activate_action (call_view, "call.hangup", NULL));
+  ck_assert_msg (iterate_until (app_call_gone, NULL), "the call did not end in the app");
+  ck_assert_msg (iterate_until (peer_call_ended, NULL), "bob's side did not end");
+
+  last = g_list_model_get_item (G_LIST_MODEL (floe_application_get_history (app)), 0);
+  ck_assert_str_eq (floe_history_entry_get_peer (last), "sip:bob@127.0.0.1");
+  ck_assert_int_eq (floe_history_entry_get_direction (last), FLOE_CALL_DIRECTION_OUTGOING);
+}
+END_TEST
+
+START_TEST (test_incoming_call)
+{
+  GtkWidget *window = GTK_WIDGET (find_window (FLOE_TYPE_WINDOW));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FloeCall) call = NULL;
+  g_autoptr (FloeHistoryEntry) last = NULL;
+
+  peer_start ();
+  g_clear_object (&bob.call);
+  g_clear_object (&bob.media);
+  call = floe_account_new_call (bob.account, "alice", &error);
+  ck_assert_msg (call != NULL, "%s", error != NULL ? error->message : "?");
+  peer_take_call (call);
+
+  /* The app rings: a notification with Answer and Decline, the call view
+   * with the same two buttons. */
+  ck_assert_msg (iterate_until (app_call_in_state, GINT_TO_POINTER (FLOE_CALL_RINGING)), "the app never rang");
+  ck_assert_msg (iterate_until (notification_shown, NULL), "no notification for the incoming call");
+  ck_assert_str_eq (notifications.summary, "Incoming Call");
+  ck_assert_str_eq (notifications.body, "sip:bob@127.0.0.1");
+  screenshot (window, "incoming");
+
+  /* Answer from the notification. */
+  fake_notifications_press ("Answer");
+  ck_assert_msg (iterate_until (app_call_in_state, GINT_TO_POINTER (FLOE_CALL_ACTIVE)), "answering did not connect");
+  ck_assert (sip_wait_int (bob.call, "state", FLOE_CALL_ACTIVE, 30));
+
+  /* Bob hangs up; the app goes back to the dial page and keeps the call. */
+  floe_call_hangup (bob.call);
+  ck_assert_msg (iterate_until (app_call_gone, NULL), "the call did not end in the app");
+  last = g_list_model_get_item (G_LIST_MODEL (floe_application_get_history (app)), 0);
+  ck_assert_str_eq (floe_history_entry_get_peer (last), "sip:bob@127.0.0.1");
+  ck_assert_int_eq (floe_history_entry_get_direction (last), FLOE_CALL_DIRECTION_INCOMING);
+}
+END_TEST
+
 static Suite *
 ui_suite (void)
 {
@@ -376,6 +810,8 @@ ui_suite (void)
   tcase_add_test (tc, test_assistant_rejects_bad_address);
   tcase_add_test (tc, test_assistant_adds_account);
   tcase_add_test (tc, test_main_window);
+  tcase_add_test (tc, test_call_through_app);
+  tcase_add_test (tc, test_incoming_call);
   suite_add_tcase (s, tc);
   return s;
 }
@@ -410,6 +846,20 @@ main (int argc, char **argv)
   if (g_getenv ("FLOE_UI_TEST_SESSION") == NULL)
     reexec_in_session (argv);
 
+  /* A registrar of the test's own, and a notification server to watch. */
+  {
+    static const char *const users[] = { "alice", SIP_PASSWORD, "bob", "bob-kamailio-pw", NULL };
+
+    sip_kamailio_prepare (&kamailio, users);
+    if (!sip_kamailio_start (&kamailio))
+      {
+        g_printerr ("test-ui: kamailio did not start\n");
+        sip_kamailio_cleanup (&kamailio);
+        return EXIT_FAILURE;
+      }
+  }
+  fake_notifications_start ();
+
   gtk_init ();
   adw_init ();
   app = floe_application_new ();
@@ -428,9 +878,13 @@ main (int argc, char **argv)
   failed = srunner_ntests_failed (runner);
   srunner_free (runner);
 
+  peer_stop ();
   g_application_quit (G_APPLICATION (app));
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_clear_object (&app);
+  fake_notifications_stop ();
+  sip_kamailio_stop (&kamailio);
+  sip_kamailio_cleanup (&kamailio);
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

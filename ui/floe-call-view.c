@@ -69,8 +69,10 @@ floe_call_view_show_path (FloeCallView *self, const FloePathInfo *path, FloeCall
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, pair, -1);
 }
 
+/* RTT from RTCP once the peer has reported; until then, the round trip of
+ * the ICE check that validated the pair. */
 static void
-floe_call_view_show_quality (FloeCallView *self)
+floe_call_view_show_quality (FloeCallView *self, const FloePathInfo *path)
 {
   media_session_stats stats;
   g_autofree char *rtt = NULL;
@@ -84,9 +86,9 @@ floe_call_view_show_quality (FloeCallView *self)
     }
   adw_action_row_set_subtitle (self->encryption_row, floe_phone_get_encrypted (self->phone)
                                                       ? _("Encrypted (SRTP)") : _("Not encrypted"));
-  if (stats.rtt_ms >= 0)
+  if (stats.rtt_ms >= 0 || (path != NULL && path->check_rtt_ms >= 0))
     /* Translators: a round-trip time in milliseconds. */
-    rtt = g_strdup_printf (_("%" G_GINT64_FORMAT " ms"), stats.rtt_ms);
+    rtt = g_strdup_printf (_("%d ms"), (int) MIN (stats.rtt_ms >= 0 ? stats.rtt_ms : path->check_rtt_ms, G_MAXINT));
   else
     rtt = g_strdup (_("not measured yet"));
   if (stats.mos > 0)
@@ -138,6 +140,7 @@ floe_call_view_refresh (FloeCallView *self)
   gint64 seconds;
   g_autofree char *duration = NULL;
   gboolean ringing_in;
+  gboolean have_path;
 
   if (call == NULL)
     {
@@ -177,8 +180,9 @@ floe_call_view_refresh (FloeCallView *self)
       g_signal_handlers_unblock_matched (self->hold_button, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
     }
 
-  floe_call_view_show_path (self, floe_phone_get_path (self->phone, &path) ? &path : NULL, state);
-  floe_call_view_show_quality (self);
+  have_path = floe_phone_get_path (self->phone, &path);
+  floe_call_view_show_path (self, have_path ? &path : NULL, state);
+  floe_call_view_show_quality (self, have_path ? &path : NULL);
 
   warning = floe_phone_get_call_warning (self->phone);
   gtk_label_set_text (self->warning_label, warning != NULL ? warning : "");

@@ -16,6 +16,7 @@ typedef struct {
   const char *relay_server;    /* host name of our TURN server, if we relay */
   const char *relay_transport;
   gboolean udp_blocked;        /* UDP to the TURN server failed, TCP/TLS worked */
+  gint64 check_rtt_ms;         /* round trip of the check that validated the pair; -1 unknown */
 } FloePathInfo;
 
 /* True when either side of the pair is a relayed candidate. */

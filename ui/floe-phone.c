@@ -464,9 +464,37 @@ on_ice_failed (FloeCallMedia *media, const char *sentence, FloePhone *self)
     floe_call_hangup (self->call);
 }
 
+static gboolean
+on_ready_during_construction (GSignalInvocationHint *hint, guint n_values, const GValue *values,
+                              gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return TRUE;
+}
+
+/* FloeCallMedia gathers inside its constructor, and with no STUN or TURN
+ * server to wait for it emits "ready" before the caller could connect to
+ * it. An emission hook notices that ready (main thread only, so any
+ * emission during the constructor is this one's). */
+static FloeCallMedia *
+floe_phone_new_media (FloeCall *call, const FloeCallMediaConfig *config, gboolean *ready, GError **error)
+{
+  g_autoptr (GTypeClass) klass = g_type_class_ref (FLOE_TYPE_CALL_MEDIA); /* signals exist once it does */
+  guint signal_id = g_signal_lookup ("ready", FLOE_TYPE_CALL_MEDIA);
+  gulong hook;
+  FloeCallMedia *media;
+
+  *ready = FALSE;
+  hook = g_signal_add_emission_hook (signal_id, 0, on_ready_during_construction, ready, NULL);
+  media = floe_call_media_new (call, config, error);
+  g_signal_remove_emission_hook (signal_id, hook);
+  return media;
+}
+
 static void
 floe_phone_take_call (FloePhone *self, FloeCall *call, FloeAccount *account)
 {
+  gboolean ready;
   g_autoptr (GError) error = NULL;
   g_autofree char *interfaces = g_settings_get_string (self->settings, "ice-interfaces");
   FloeCallMediaConfig config = { 0 };
@@ -485,7 +513,7 @@ floe_phone_take_call (FloePhone *self, FloeCall *call, FloeAccount *account)
   config.iface_filter = *interfaces != '\0' ? interfaces : NULL;
   config.source = self->source;
   config.sink = self->sink;
-  self->media = floe_call_media_new (call, &config, &error);
+  self->media = floe_phone_new_media (call, &config, &ready, &error);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CALL]);
   if (self->media == NULL)
     {
@@ -495,6 +523,8 @@ floe_phone_take_call (FloePhone *self, FloeCall *call, FloeAccount *account)
     }
   g_signal_connect (self->media, "ready", G_CALLBACK (on_media_ready), self);
   g_signal_connect (self->media, "ice-failed", G_CALLBACK (on_ice_failed), self);
+  if (ready)
+    on_media_ready (self->media, self);
 }
 
 /* --- public ------------------------------------------------------------- */
@@ -652,6 +682,7 @@ floe_phone_get_path (FloePhone *self, FloePathInfo *path)
   path->relay_transport = self->relay_transport;
   /* The core does not say yet whether UDP to the relay failed first. */
   path->udp_blocked = FALSE;
+  path->check_rtt_ms = pair.rtt_us > 0 ? (gint64) (pair.rtt_us / 1000) : -1;
   return TRUE;
 }
 
