@@ -135,6 +135,25 @@ side_init (side *s, const char *name, vnet *net, int realm, ice_role role, uint6
   ck_assert_ptr_nonnull (s->agent);
 }
 
+/* Recreates the agent (before any host is added) with consent checks
+ * every 100 s, so that keepalives are the only regular traffic. */
+static void
+side_slow_consent (side *s)
+{
+  ice_agent_config cfg;
+  ice_role role = ice_agent_role (s->agent);
+
+  ice_agent_free (s->agent);
+  ice_agent_config_default (&cfg);
+  cfg.role = role;
+  cfg.consent_ms = 100000;
+  cfg.consent_timeout_ms = 300000;
+  cfg.random = test_random;
+  cfg.random_ctx = s;
+  s->agent = ice_agent_new (&cfg);
+  ck_assert_ptr_nonnull (s->agent);
+}
+
 static void
 side_host (side *s, const char *ip, uint16_t port, unsigned component)
 {
@@ -1165,20 +1184,12 @@ START_TEST (test_keepalive)
   vnet *net = make_net (61);
   side a, b;
   uint64_t now = 0, t0;
-  ice_agent_config cfg;
   ice_agent_stats st;
   unsigned tx0;
 
   side_init (&a, "a", net, 0, ICE_ROLE_CONTROLLING, 0, 1);
   side_init (&b, "b", net, 0, ICE_ROLE_CONTROLLED, 0, 1);
-  /* Recreate a with consent every 100 s (the timeout stays above it). */
-  ice_agent_free (a.agent);
-  ice_agent_config_default (&cfg);
-  cfg.consent_ms = 100000;
-  cfg.consent_timeout_ms = 300000;
-  cfg.random = test_random;
-  cfg.random_ctx = &a;
-  a.agent = ice_agent_new (&cfg);
+  side_slow_consent (&a);
   side_host (&a, "192.0.2.10", 5000, 1);
   side_host (&b, "192.0.2.20", 6000, 1);
   start (&a, &b, now);
@@ -1670,6 +1681,50 @@ START_TEST (test_connect_timeout)
 }
 END_TEST
 
+/* b, public, sends to a, behind a cone NAT whose bindings last `timeout`
+ * without outbound traffic, after a minute of silence but for a's
+ * keepalives. Returns whether it got there. */
+static bool
+reaches_after_a_minute (uint64_t timeout)
+{
+  vnet *net = make_net (107);
+  side a, b;
+  uint64_t now = 0;
+  int ra = make_realm (net, NAT_FULL_CONE, "198.51.100.1");
+  unsigned before;
+  bool got;
+
+  vnet_set_mapping_timeout (net, ra, timeout);
+  side_init (&a, "a", net, ra, ICE_ROLE_CONTROLLING, 0, 1);
+  side_init (&b, "b", net, 0, ICE_ROLE_CONTROLLED, 0, 1);
+  side_slow_consent (&a);
+  side_slow_consent (&b);
+  side_host (&a, "10.1.0.10", 5000, 1);
+  side_host (&b, "192.0.2.20", 6000, 1);
+  add_servers (net, &a, false, NULL);
+  start (&a, &b, now);
+  ck_assert (run (&a, &b, &now, 10 * SEC, both_selected));
+  exchange_data (&a, &b, &now);
+  run (&a, &b, &now, now + 60 * SEC, NULL);
+  before = a.n_app;
+  ck_assert_int_eq (ice_agent_send (b.agent, now, 1, (const uint8_t *) "\x80late", 5), 0);
+  run (&a, &b, &now, now + SEC, NULL);
+  got = a.n_app == before + 1;
+  side_free (&a);
+  side_free (&b);
+  vnet_free (net);
+  return got;
+}
+
+START_TEST (test_keepalive_holds_nat_binding)
+{
+  /* Keepalives every 15 s hold a binding that lasts 20 s; one that lasts
+   * 10 s expires between them (the model's NAT really forgets). */
+  ck_assert (reaches_after_a_minute (20 * SEC));
+  ck_assert (!reaches_after_a_minute (10 * SEC));
+}
+END_TEST
+
 /* One TCase per test so that CK_RUN_CASE=<test name> runs just one. */
 #define ADD(fn)                                                                                    \
   do                                                                                               \
@@ -1718,6 +1773,7 @@ agent_suite (void)
   ADD (test_aggressive_renomination);
   ADD (test_turn_only_gives_srflx);
   ADD (test_connect_timeout);
+  ADD (test_keepalive_holds_nat_binding);
   return s;
 }
 

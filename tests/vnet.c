@@ -30,6 +30,8 @@ typedef struct
   ice_addr inside;     /* private source */
   ice_addr dest;       /* the key part the mapping behaviour looks at */
   ice_addr outside;    /* public address and port */
+  uint64_t last_out;   /* outbound traffic refreshes the binding (REQ-6) */
+  bool expired;
   size_t n_sent;
   ice_addr sent_to[MAX_PEERS]; /* for filtering */
 } mapping;
@@ -39,6 +41,7 @@ typedef struct
   ice_addr public_ip;
   vnet_behaviour map, filter;
   bool udp_blocked;
+  uint64_t timeout_us; /* mapping lifetime without outbound traffic; 0: forever */
   uint16_t next_port;
   size_t n_maps;
   mapping maps[MAX_MAPPINGS];
@@ -154,6 +157,13 @@ vnet_block_udp (vnet *n, int realm, bool blocked)
 }
 
 void
+vnet_set_mapping_timeout (vnet *n, int realm, uint64_t us)
+{
+  if (realm >= 1 && (size_t) realm <= n->n_nats)
+    n->nats[realm - 1].timeout_us = us;
+}
+
+void
 vnet_set_loss (vnet *n, unsigned per_mille)
 {
   n->loss = per_mille;
@@ -254,8 +264,18 @@ behaviour_match (vnet_behaviour b, const ice_addr *x, const ice_addr *y)
     }
 }
 
+/* A binding idle (no outbound traffic) longer than the NAT's timeout is
+ * gone; a stream's binding lives as long as its connection. */
+static bool
+mapping_alive (const nat *t, mapping *m, uint64_t now, bool stream)
+{
+  if (!m->expired && !stream && t->timeout_us && now > m->last_out + t->timeout_us)
+    m->expired = true;
+  return !m->expired;
+}
+
 static mapping *
-nat_outbound (nat *t, const ice_addr *src, const ice_addr *dst)
+nat_outbound (nat *t, uint64_t now, const ice_addr *src, const ice_addr *dst, bool stream)
 {
   mapping *m;
   size_t i;
@@ -263,7 +283,8 @@ nat_outbound (nat *t, const ice_addr *src, const ice_addr *dst)
   for (i = 0; i < t->n_maps; i++)
     {
       m = &t->maps[i];
-      if (ice_addr_equal (&m->inside, src) && behaviour_match (t->map, &m->dest, dst))
+      if (ice_addr_equal (&m->inside, src) && behaviour_match (t->map, &m->dest, dst)
+          && mapping_alive (t, m, now, stream))
         goto found;
     }
   if (t->n_maps == MAX_MAPPINGS)
@@ -275,6 +296,7 @@ nat_outbound (nat *t, const ice_addr *src, const ice_addr *dst)
   m->outside = t->public_ip;
   m->outside.port = t->next_port++;
 found:
+  m->last_out = now;
   for (i = 0; i < m->n_sent; i++)
     if (ice_addr_equal (&m->sent_to[i], dst))
       return m;
@@ -284,14 +306,14 @@ found:
 }
 
 static mapping *
-nat_inbound (nat *t, const ice_addr *from, const ice_addr *dst, bool stream)
+nat_inbound (nat *t, uint64_t now, const ice_addr *from, const ice_addr *dst, bool stream)
 {
   size_t i, k;
 
   for (i = 0; i < t->n_maps; i++)
     {
       mapping *m = &t->maps[i];
-      if (!ice_addr_equal (&m->outside, dst))
+      if (!ice_addr_equal (&m->outside, dst) || !mapping_alive (t, m, now, stream))
         continue;
       for (k = 0; k < m->n_sent; k++)
         if (behaviour_match (stream ? VNET_APD : t->filter, &m->sent_to[k], from))
@@ -348,7 +370,7 @@ route (vnet *n, uint64_t now, const ice_addr *from, const ice_addr *to, const ui
           n->stats.filtered++;
           return;
         }
-      m = nat_outbound (t, &src, to);
+      m = nat_outbound (t, now, &src, to, stream);
       if (m == NULL)
         {
           n->stats.unroutable++;
@@ -369,7 +391,7 @@ route (vnet *n, uint64_t now, const ice_addr *from, const ice_addr *to, const ui
     if (r > 0)
       {
         nat *t = &n->nats[r - 1];
-        mapping *m = (t->udp_blocked && !stream) ? NULL : nat_inbound (t, &src, to, stream);
+        mapping *m = (t->udp_blocked && !stream) ? NULL : nat_inbound (t, now, &src, to, stream);
         if (m == NULL)
           {
             n->stats.filtered++;

@@ -34,6 +34,10 @@ void vnet_free (vnet *n);
 int vnet_add_nat (vnet *n, const char *public_ip, vnet_behaviour mapping, vnet_behaviour filtering);
 /* A firewall at the realm's edge dropping all UDP in and out. */
 void vnet_block_udp (vnet *n, int realm, bool blocked);
+/* A UDP binding of the realm's NAT disappears after this long without
+ * outbound traffic through it (RFC 4787 REQ-5/REQ-6: outbound refreshes,
+ * inbound does not); 0, the default, keeps bindings forever. */
+void vnet_set_mapping_timeout (vnet *n, int realm, uint64_t us);
 /* Every datagram crossing the internet is lost with this probability
  * (per mille). */
 void vnet_set_loss (vnet *n, unsigned per_mille);
