@@ -15,6 +15,10 @@
 /* After an underrun, up to this many missing frames are still reported
  * one by one as LOST; a longer outage restarts at the oldest packet. */
 #define MAX_GAP_CONCEALED 3
+/* A packet this many sequence numbers behind the playout point is no
+ * straggler: the sender restarted its sequence (RFC 3550 A.1 treats such
+ * a jump the same way). */
+#define RESYNC_SEQ 3000
 
 typedef struct
 {
@@ -137,8 +141,9 @@ media_jb_free (media_jb *jb)
   free (jb);
 }
 
-void
-media_jb_reset (media_jb *jb)
+/* Forgets the stream but keeps the counters. */
+static void
+restart (media_jb *jb)
 {
   jb->count = 0;
   jb->have_ref = false;
@@ -157,6 +162,12 @@ media_jb_reset (media_jb *jb)
   jb->target_us = clamp_u32 (jb->frame_us, jb->min_us, jb->max_us);
 }
 
+void
+media_jb_reset (media_jb *jb)
+{
+  restart (jb);
+}
+
 /* Moves the playout point past ext_seq; played tells whether it was heard. */
 static void
 advance_last (media_jb *jb, int64_t ext_seq, bool played)
@@ -164,7 +175,8 @@ advance_last (media_jb *jb, int64_t ext_seq, bool played)
   if (jb->have_last)
     {
       int64_t d = ext_seq - jb->last_seq;
-      jb->played_mask = d >= 64 ? 0 : jb->played_mask << d;
+      if (d > 0)
+        jb->played_mask = d >= 64 ? 0 : jb->played_mask << d;
     }
   else
     jb->played_mask = 0;
@@ -259,6 +271,15 @@ media_jb_put (media_jb *jb, uint64_t now_us, uint16_t seq, uint32_t timestamp,
       jb->have_ref = true;
     }
   int64_t ext_seq = jb->ref_seq + (int16_t) (uint16_t) (seq - (uint16_t) jb->ref_seq);
+  if (jb->have_last && jb->last_seq - ext_seq > RESYNC_SEQ)
+    {
+      jb->stats.resyncs++;
+      jb->stats.discarded += jb->count; /* the old stream's leftovers */
+      restart (jb);
+      jb->ref_seq = ext_seq = seq;
+      jb->ref_ts = timestamp;
+      jb->have_ref = true;
+    }
   int64_t raw_ts = jb->ref_ts + (int32_t) (timestamp - (uint32_t) jb->ref_ts);
 
   /* Already held? */

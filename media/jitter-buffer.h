@@ -76,6 +76,7 @@ typedef struct
   uint64_t underruns;        /* EMPTY while playing was under way */
   uint64_t discarded;        /* frames dropped to shrink the delay */
   uint64_t stretched;        /* EMPTY given to grow the delay */
+  uint64_t resyncs;          /* the sender restarted its sequence numbers */
   uint32_t target_delay_ms;
   uint32_t current_delay_ms; /* playout delay at the last pull; 0 when idle */
   uint32_t jitter_ms;        /* the measured transit spread */

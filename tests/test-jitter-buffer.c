@@ -535,6 +535,53 @@ START_TEST (test_adapts_to_jitter)
 }
 END_TEST
 
+START_TEST (test_sequence_restart)
+{
+  /* At packet 100 the sender restarts: sequence numbers drop by 10000
+   * and timestamps start afresh. Playout follows it at once; what was
+   * still queued of the old stream (a frame or so) is dropped. */
+  media_jb *jb = new_jb (0, 0);
+  uint32_t next_play = 0;
+  unsigned frames = 0;
+  for (uint64_t t = PHASE_US, i = 0; t < 220 * FRAME_US; t += FRAME_US)
+    {
+      for (; i < 200 && i * FRAME_US + 30000 <= t; i++)
+        {
+          uint16_t seq = (uint16_t) (i < 100 ? 20000 + i : 10000 + i);
+          uint32_t ts = i < 100 ? (uint32_t) i * FRAME
+                                : 77777777u + (uint32_t) i * FRAME;
+          uint8_t p[8];
+          for (int k = 0; k < 4; k++)
+            {
+              p[k] = (uint8_t) (i >> (24 - 8 * k));
+              p[4 + k] = (uint8_t) ~p[k];
+            }
+          ck_assert_int_eq (media_jb_put (jb, i * FRAME_US + 30000, seq, ts,
+                                          false, p, sizeof p),
+                            MEDIA_JB_PUT_OK);
+        }
+      media_jb_frame f;
+      media_jb_get (jb, t, &f);
+      ck_assert_int_ne (f.kind, MEDIA_JB_LOST);
+      if (f.kind == MEDIA_JB_FRAME)
+        {
+          uint32_t idx = payload_index (f.payload, f.payload_len);
+          ck_assert_uint_ge (idx, next_play);
+          next_play = idx + 1;
+          frames++;
+        }
+    }
+  media_jb_stats st;
+  media_jb_stats_get (jb, &st);
+  ck_assert_uint_eq (next_play, 200);
+  ck_assert_uint_eq (frames + st.discarded, 200);
+  ck_assert_uint_le (st.discarded, 2);
+  ck_assert_uint_eq (st.resyncs, 1);
+  ck_assert_uint_eq (st.lost + st.late, 0);
+  media_jb_free (jb);
+}
+END_TEST
+
 START_TEST (test_limits)
 {
   media_jb_config bad = { .clock_rate = 0, .frame_samples = 960 };
@@ -595,6 +642,7 @@ jb_suite (void)
   tcase_add_test (tc, test_dtx_pause);
   tcase_add_test (tc, test_timestamp_jumps);
   tcase_add_test (tc, test_adapts_to_jitter);
+  tcase_add_test (tc, test_sequence_restart);
   tcase_add_test (tc, test_limits);
   suite_add_tcase (s, tc);
   return s;
