@@ -234,6 +234,38 @@ START_TEST (registrar_restart)
 }
 END_TEST
 
+static gboolean
+log_has_two_pings (gpointer data)
+{
+  g_autofree char *log = g_build_filename (kam.dir, "kamailio.log", NULL);
+  g_autofree char *text = NULL;
+  const char *p;
+
+  if (!g_file_get_contents (log, &text, NULL, NULL))
+    return FALSE;
+  p = strstr (text, "floe-test: OPTIONS from sip:alice@127.0.0.1");
+  return p && strstr (p + 1, "floe-test: OPTIONS from sip:alice@127.0.0.1");
+}
+
+START_TEST (keepalive)
+{
+  g_autofree char *registrar = server_uri (NULL);
+  FloeAccount *alice;
+  g_autoptr (GError) error = NULL;
+
+  ck_assert (sip_kamailio_start (&kam));
+  /* Kamailio here has no outbound support, so the flow is kept open with
+   * OPTIONS pings through it, every second in this test. */
+  alice = sip_test_account ("alice", "secret", registrar, "keepalive", 1, NULL);
+  ck_assert (floe_account_start (alice, &error));
+  ck_assert (sip_wait_int (alice, "state", FLOE_ACCOUNT_REGISTERED, 20));
+  ck_assert (sip_wait (log_has_two_pings, NULL, 30));
+  ck_assert_int_eq (floe_account_get_state (alice), FLOE_ACCOUNT_REGISTERED);
+  stop_account (alice);
+  sip_kamailio_stop (&kam);
+}
+END_TEST
+
 static Suite *
 kamailio_suite (void)
 {
@@ -245,6 +277,7 @@ kamailio_suite (void)
   tcase_add_test (tc, register_and_call);
   tcase_add_test (tc, wrong_password);
   tcase_add_test (tc, registrar_restart);
+  tcase_add_test (tc, keepalive);
   suite_add_tcase (s, tc);
   return s;
 }
