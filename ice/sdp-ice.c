@@ -187,6 +187,8 @@ ice_sdp_parse_candidate (const char *line, size_t len, ice_cand *c, ice_sdp_erro
 
 #define BAD(...) fail (err, "candidate", orig, orig_len, true, __VA_ARGS__)
   memset (c, 0, sizeof *c);
+  if (line == NULL)
+    return BAD ("no line");
   strip_line (&line, &len);
   if (len < 10 || memcmp (line, "candidate:", 10) != 0)
     return BAD ("not a candidate line");
@@ -363,8 +365,10 @@ ice_sdp_parse_line (const char *line, size_t len, ice_sdp_ice *ice, ice_sdp_erro
   size_t orig_len = len, name_len, vlen;
   token name;
 
+  if (line == NULL)
+    return 0;
   strip_line (&line, &len);
-  colon = memchr (line, ':', len);
+  colon = len ? memchr (line, ':', len) : NULL;
   name_len = colon ? (size_t) (colon - line) : len;
   v = colon ? colon + 1 : NULL;
   vlen = colon ? len - name_len - 1 : 0;
