@@ -18,8 +18,7 @@
 /* libsrtp may write up to SRTP_MAX_TRAILER_LEN after a packet, more than
  * callers promise (MEDIA_SRTP_MAX_OVERHEAD), so packets are processed in a
  * scratch buffer of our own. */
-#define MAX_PACKET 4096
-#define SCRATCH_LEN (MAX_PACKET + SRTP_MAX_TRAILER_LEN + 4)
+#define SCRATCH_LEN (MEDIA_SRTP_MAX_PACKET + SRTP_MAX_TRAILER_LEN + 4)
 
 struct media_srtp
 {
@@ -590,7 +589,7 @@ static int
 run (media_srtp *s, bool rtcp, uint8_t *buf, size_t len, size_t cap,
      bool protect, srtp_err_status_t *st)
 {
-  if (buf == NULL || len > MAX_PACKET)
+  if (buf == NULL || len > MEDIA_SRTP_MAX_PACKET)
     return -EINVAL;
   if (protect && (cap < len || cap - len < MEDIA_SRTP_MAX_OVERHEAD))
     return -ENOBUFS;
@@ -641,7 +640,7 @@ unprotect (media_srtp *s, uint8_t *buf, size_t len, bool rtcp)
   if (s == NULL)
     return -EINVAL;
   if (buf == NULL || len < (rtcp ? 8u : (size_t) MEDIA_RTP_HEADER_MIN)
-      || len > MAX_PACKET)
+      || len > MEDIA_SRTP_MAX_PACKET)
     {
       s->stats.malformed++;
       return -EINVAL;

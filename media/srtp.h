@@ -20,6 +20,8 @@ typedef enum
 /* Bytes protect may add to a packet: tag (up to 16), the SRTCP index (4)
  * and an MKI. Caller buffers must have this much room after the packet. */
 #define MEDIA_SRTP_MAX_OVERHEAD 32
+/* Longest packet protect and unprotect take. */
+#define MEDIA_SRTP_MAX_PACKET 4096
 /* Longest a=crypto value media_srtp_crypto_format writes, NUL included. */
 #define MEDIA_SRTP_CRYPTO_LINE_MAX 128
 
@@ -90,7 +92,8 @@ void media_srtp_free (media_srtp *s);
 
 /* In place: buf holds len bytes of RTP (RTCP) with room for cap. Returns
  * the protected length, or -ENOBUFS (cap < len + MEDIA_SRTP_MAX_OVERHEAD),
- * -EBADMSG, -EIO. */
+ * -EINVAL (over MEDIA_SRTP_MAX_PACKET bytes), -EBADMSG (too short), -EIO
+ * (libsrtp refused, e.g. a sequence number sent twice). */
 int media_srtp_protect_rtp (media_srtp *s, uint8_t *buf, size_t len,
                             size_t cap);
 int media_srtp_protect_rtcp (media_srtp *s, uint8_t *buf, size_t len,
