@@ -41,6 +41,8 @@ fail (ice_sdp_error *err, const char *name, const char *line, size_t len,
   va_start (ap, fmt);
   vsnprintf (what, sizeof what, fmt, ap);
   va_end (ap);
+  if (line == NULL)
+    len = 0;
   n = len < sizeof snippet - 1 ? len : sizeof snippet - 1;
   for (i = 0; i < n; i++)
     snippet[i] = (line[i] >= 0x20 && line[i] < 0x7f && line[i] != '"') ? line[i] : '?';
