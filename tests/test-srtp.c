@@ -322,6 +322,19 @@ START_TEST (test_bounds)
   ck_assert_int_eq (media_srtp_protect_rtp (p.alice, buf, (size_t) n,
                                             (size_t) n + 10),
                     -ENOBUFS);
+  uint8_t *big = calloc (1, MEDIA_SRTP_MAX_PACKET + 1 + MEDIA_SRTP_MAX_OVERHEAD);
+  big[0] = 0x80;
+  ck_assert_int_eq (media_srtp_protect_rtp (p.alice, big,
+                                            MEDIA_SRTP_MAX_PACKET + 1,
+                                            MEDIA_SRTP_MAX_PACKET + 1
+                                              + MEDIA_SRTP_MAX_OVERHEAD),
+                    -EINVAL);
+  ck_assert_int_gt (media_srtp_protect_rtp (p.alice, big,
+                                            MEDIA_SRTP_MAX_PACKET,
+                                            MEDIA_SRTP_MAX_PACKET
+                                              + MEDIA_SRTP_MAX_OVERHEAD),
+                    MEDIA_SRTP_MAX_PACKET);
+  free (big);
   /* Short or absurd input is dropped and counted, never read past. */
   for (size_t len = 0; len < 12; len++)
     {
