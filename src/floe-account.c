@@ -683,10 +683,12 @@ floe_account_start (FloeAccount *self, GError **error)
                           NUTAG_AUTOALERT (0),
                           NUTAG_AUTOANSWER (0),
                           NUTAG_ENABLEMESSAGE (0),
-                          NUTAG_ALLOW ("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE"),
+                          SIPTAG_ALLOW_STR ("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE"),
                           /* We answer UPDATE ourselves: it may carry an offer. */
                           NUTAG_APPL_METHOD ("UPDATE"),
-                          NUTAG_SUPPORTED ("timer, ice"),
+                          /* RFC 5768: "ice" says we take ICE offers. No 100rel:
+                           * we read answers only from 2xx responses. */
+                          SIPTAG_SUPPORTED_STR ("timer, ice"),
                           TAG_END ());
   if (!self->nua)
     {

@@ -9,6 +9,7 @@
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_util.h>
 #include <string.h>
 
 struct _FloeCall
@@ -346,21 +347,24 @@ floe_call_dial (FloeCall *self)
   send_invite (self, FALSE);
 }
 
-/* The first INVITE was refused for its ICE or SDES lines: try once more
- * with plain SDP on a fresh handle (the refused one has ended its dialog). */
+/* The first INVITE was refused for what its offer carried: after a 488,
+ * try once more with plain SDP (no ICE; SRTP only if required); after a
+ * 421 asking for ICE (RFC 5768) to a plain offer, once more with ICE. A
+ * fresh handle, as the refused one has ended its dialog. */
 static gboolean
-retry_plain (FloeCall *self, int status)
+retry_offer (FloeCall *self, int status, const sip_t *sip)
 {
   if (self->plain_retry_done || self->state == FLOE_CALL_ENDING)
     return FALSE;
-  if (status != 488 && status != 421)
-    return FALSE;
-  if (!self->ice && self->srtp != FLOE_SRTP_OPTIONAL)
+  if (status == 488 && !self->plain_offer && (self->ice || self->srtp == FLOE_SRTP_OPTIONAL))
+    self->plain_offer = TRUE;
+  else if (status == 421 && self->plain_offer && self->ice && sip && sip_has_feature (sip->sip_require, "ice"))
+    self->plain_offer = FALSE;
+  else
     return FALSE;
   self->plain_retry_done = TRUE;
-  self->plain_offer = TRUE;
-  g_message ("call %s: %d to our offer, retrying without ICE%s", self->remote_uri, status,
-             self->srtp == FLOE_SRTP_OPTIONAL ? " and SRTP" : "");
+  g_message ("call %s: %d to our offer, offering again %s ICE", self->remote_uri, status,
+             self->plain_offer ? "without" : "with");
   g_clear_pointer (&self->nh, nua_handle_destroy);
   self->nh = nua_handle (floe_account_get_nua (self->account), G_OBJECT (self),
                          SIPTAG_TO_STR (self->remote_uri), TAG_END ());
@@ -398,7 +402,7 @@ on_invite_response (FloeCall *self, int status, const char *phrase, const sip_t 
   self->hold_wanted = self->held;
   if (initial)
     {
-      if (self->state != FLOE_CALL_ENDING && retry_plain (self, status))
+      if (retry_offer (self, status, sip))
         return;
       end_call (self, self->pending_end ? self->pending_end : reason_from_status (status, sip), status, phrase);
       return;

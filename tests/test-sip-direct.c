@@ -309,20 +309,27 @@ udp_exchange (guint port, const char *request)
 }
 
 static char *
-make_invite (guint port, guint local_port, const char *user, const char *content_type, const char *body)
+make_request (const char *method, guint port, const char *user, const char *to_tag,
+              const char *content_type, const char *body)
 {
-  return g_strdup_printf ("INVITE sip:%s@127.0.0.1:%u SIP/2.0\r\n"
-                          "Via: SIP/2.0/UDP 127.0.0.1:%u;rport;branch=z9hG4bK-%08x\r\n"
+  return g_strdup_printf ("%s sip:%s@127.0.0.1:%u SIP/2.0\r\n"
+                          "Via: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bK-%08x\r\n"
                           "Max-Forwards: 70\r\n"
                           "From: <sip:mallory@127.0.0.1>;tag=m1\r\n"
-                          "To: <sip:%s@127.0.0.1>\r\n"
+                          "To: <sip:%s@127.0.0.1>%s%s\r\n"
                           "Call-ID: %08x@test\r\n"
-                          "CSeq: 1 INVITE\r\n"
-                          "Contact: <sip:mallory@127.0.0.1:%u>\r\n"
+                          "CSeq: 1 %s\r\n"
+                          "Contact: <sip:mallory@127.0.0.1:1>\r\n"
                           "Content-Type: %s\r\n"
                           "Content-Length: %zu\r\n\r\n%s",
-                          user, port, local_port, g_random_int (), user, g_random_int (), local_port,
-                          content_type, strlen (body), body);
+                          method, user, port, g_random_int (), user, to_tag ? ";tag=" : "",
+                          to_tag ? to_tag : "", g_random_int (), method, content_type, strlen (body), body);
+}
+
+static char *
+make_invite (guint port, const char *user, const char *content_type, const char *body)
+{
+  return make_request ("INVITE", port, user, NULL, content_type, body);
 }
 
 START_TEST (bad_requests)
@@ -347,7 +354,7 @@ START_TEST (bad_requests)
 
   /* An SDP body that is not SDP. */
   {
-    g_autofree char *inv = make_invite (port, 1, "bob", "application/sdp", "this is no sdp\r\n");
+    g_autofree char *inv = make_invite (port, "bob", "application/sdp", "this is no sdp\r\n");
     /* rport in the Via sends the reply to the socket that asked. */
     r1 = udp_exchange (port, inv);
   }
@@ -358,7 +365,7 @@ START_TEST (bad_requests)
   {
     const char *g729 = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
                        "m=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n";
-    g_autofree char *inv = make_invite (port, 1, "bob", "application/sdp", g729);
+    g_autofree char *inv = make_invite (port, "bob", "application/sdp", g729);
     r2 = udp_exchange (port, inv);
   }
   ck_assert_ptr_nonnull (r2);
@@ -366,11 +373,26 @@ START_TEST (bad_requests)
 
   /* Someone else's user name. */
   {
-    g_autofree char *inv = make_invite (port, 1, "carol", "text/plain", "");
+    g_autofree char *inv = make_invite (port, "carol", "text/plain", "");
     r3 = udp_exchange (port, inv);
   }
   ck_assert_ptr_nonnull (r3);
   ck_assert_msg (g_str_has_prefix (r3, "SIP/2.0 404"), "got %s", r3);
+
+  /* Requests outside any call: OPTIONS is answered, a BYE for no dialog
+   * gets 481, a method we do not do gets 405. */
+  {
+    g_autofree char *opt = make_request ("OPTIONS", port, "bob", NULL, "text/plain", "");
+    g_autofree char *bye = make_request ("BYE", port, "bob", "nosuchdialog", "text/plain", "");
+    g_autofree char *msg = make_request ("MESSAGE", port, "bob", NULL, "text/plain", "hello");
+    g_autofree char *r5 = udp_exchange (port, opt);
+    g_autofree char *r6 = udp_exchange (port, bye);
+    g_autofree char *r7 = udp_exchange (port, msg);
+    ck_assert_msg (r5 && g_str_has_prefix (r5, "SIP/2.0 200"), "OPTIONS got %s", r5);
+    ck_assert_msg (r6 && g_str_has_prefix (r6, "SIP/2.0 481"), "BYE got %s", r6);
+    ck_assert_msg (r7 && (g_str_has_prefix (r7, "SIP/2.0 405") || g_str_has_prefix (r7, "SIP/2.0 501")),
+                   "MESSAGE got %s", r7);
+  }
 
   /* A request missing mandatory headers. */
   r4 = udp_exchange (port, "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bKx\r\n"
