@@ -228,7 +228,7 @@ on_send_telephone_event (FloeCall *call, guint digit, gint payload_type, gpointe
   FloeCallMedia *self = data;
   char digits[2] = { (char) digit, '\0' };
 
-  return self->session != NULL && self->started && media_session_send_dtmf (self->session, digits, 160) == 0;
+  return self->session != NULL && self->started && media_session_send_dtmf (self->session, digits, 160) >= 0;
 }
 
 /* ---- ICE */
@@ -330,9 +330,13 @@ floe_call_media_new (FloeCall *call, const FloeCallMediaConfig *config, GError *
   g_signal_connect_object (self->transport, "failed", G_CALLBACK (on_ice_failed), self, 0);
   self->media_changed_id = g_signal_connect (call, "media-changed", G_CALLBACK (on_media_changed), self);
   self->dtmf_id = g_signal_connect (call, "send-telephone-event", G_CALLBACK (on_send_telephone_event), self);
-  if (!floe_ice_transport_gather (self->transport, error))
-    return NULL;
   return g_steal_pointer (&self);
+}
+
+gboolean
+floe_call_media_start (FloeCallMedia *self, GError **error)
+{
+  return floe_ice_transport_gather (self->transport, error);
 }
 
 gboolean

@@ -36,6 +36,10 @@ typedef struct
 
 FloeCallMedia *floe_call_media_new (FloeCall *call, const FloeCallMediaConfig *config, GError **error);
 
+/* Starts gathering. Connect to the signals first: with host candidates
+ * only, "candidate" and "ready" are emitted before this returns. */
+gboolean floe_call_media_start (FloeCallMedia *self, GError **error);
+
 gboolean floe_call_media_get_pair (FloeCallMedia *self, ice_pair_info *out);
 /* FALSE before the media session exists. */
 gboolean floe_call_media_get_stats (FloeCallMedia *self, media_session_stats *out);

@@ -12,10 +12,10 @@
 /* What the command line said, before it is merged with the key-file. */
 typedef struct
 {
-  char *config, *account, *password_file, *password_env, *proxy, *transport, *ca_file, *listen;
+  char *config, *account, *password_file, *password_env, *registrar, *proxy, *transport, *ca_file, *listen;
   char **stun, **turn;
   char *turn_user, *turn_password_file, *turn_password_env;
-  char *ice_policy, *srtp, *codecs;
+  char *ice_policy, *srtp, *codecs, *interfaces;
   gboolean register_only, headless, version;
   char *call, *play, *record, *dtmf, *expect_pair;
   int auto_answer_ms;
@@ -29,10 +29,10 @@ static void
 flags_clear (Flags *f)
 {
   g_free (f->config), g_free (f->account), g_free (f->password_file), g_free (f->password_env);
-  g_free (f->proxy), g_free (f->transport), g_free (f->ca_file), g_free (f->listen);
+  g_free (f->registrar), g_free (f->proxy), g_free (f->transport), g_free (f->ca_file), g_free (f->listen);
   g_strfreev (f->stun), g_strfreev (f->turn);
   g_free (f->turn_user), g_free (f->turn_password_file), g_free (f->turn_password_env);
-  g_free (f->ice_policy), g_free (f->srtp), g_free (f->codecs);
+  g_free (f->ice_policy), g_free (f->srtp), g_free (f->codecs), g_free (f->interfaces);
   g_free (f->call), g_free (f->play), g_free (f->record), g_free (f->dtmf), g_free (f->expect_pair);
   g_free (f->junit), g_free (f->control_socket);
 }
@@ -153,6 +153,7 @@ load_config (Flags *f, GError **error)
   take_string (kf, "account", "uri", &f->account);
   take_string (kf, "account", "password-file", &f->password_file);
   take_string (kf, "account", "password-env", &f->password_env);
+  take_string (kf, "account", "registrar", &f->registrar);
   take_string (kf, "account", "proxy", &f->proxy);
   take_string (kf, "account", "transport", &f->transport);
   take_string (kf, "account", "ca-file", &f->ca_file);
@@ -165,6 +166,7 @@ load_config (Flags *f, GError **error)
   take_string (kf, "ice", "turn-password-file", &f->turn_password_file);
   take_string (kf, "ice", "turn-password-env", &f->turn_password_env);
   take_string (kf, "ice", "policy", &f->ice_policy);
+  take_string (kf, "ice", "interfaces", &f->interfaces);
   take_string (kf, "media", "srtp", &f->srtp);
   take_string (kf, "media", "codecs", &f->codecs);
   return TRUE;
@@ -316,9 +318,11 @@ build (FloeCliOptions *o, Flags *f, GError **error)
     return FALSE;
 
   o->account = g_steal_pointer (&f->account);
+  o->registrar = g_steal_pointer (&f->registrar);
   o->proxy = g_steal_pointer (&f->proxy);
   o->ca_file = g_steal_pointer (&f->ca_file);
   o->listen = g_steal_pointer (&f->listen);
+  o->interfaces = g_steal_pointer (&f->interfaces);
   if (!read_secret (_("account password"), f->password_file, f->password_env, &o->password, error))
     return FALSE;
 
@@ -382,6 +386,7 @@ floe_cli_options_parse (int *argc, char ***argv, GError **error)
     { "account", 'a', 0, G_OPTION_ARG_STRING, &f.account, N_("Register this SIP account"), N_("URI") },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &f.password_file, N_("Read the account password from FILE"), N_("FILE") },
     { "password-env", 0, 0, G_OPTION_ARG_STRING, &f.password_env, N_("Read the account password from the environment variable VAR"), N_("VAR") },
+    { "registrar", 0, 0, G_OPTION_ARG_STRING, &f.registrar, N_("Register here instead of at the account's domain"), N_("URI") },
     { "proxy", 0, 0, G_OPTION_ARG_STRING, &f.proxy, N_("Send every request through this outbound proxy"), N_("URI") },
     { "transport", 0, 0, G_OPTION_ARG_STRING, &f.transport, N_("SIP transport: udp, tcp or tls"), N_("NAME") },
     { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &f.ca_file, N_("Also trust this CA for TLS"), N_("FILE") },
@@ -392,6 +397,7 @@ floe_cli_options_parse (int *argc, char ***argv, GError **error)
     { "turn-password-file", 0, 0, G_OPTION_ARG_FILENAME, &f.turn_password_file, N_("Read the TURN password from FILE"), N_("FILE") },
     { "turn-password-env", 0, 0, G_OPTION_ARG_STRING, &f.turn_password_env, N_("Read the TURN password from the environment variable VAR"), N_("VAR") },
     { "ice-policy", 0, 0, G_OPTION_ARG_STRING, &f.ice_policy, N_("Candidates to use: all, no-relay or relay-only"), N_("POLICY") },
+    { "interfaces", 0, 0, G_OPTION_ARG_STRING, &f.interfaces, N_("Carry media only on these network interfaces"), N_("eth0,wlan0") },
     { "srtp", 0, 0, G_OPTION_ARG_STRING, &f.srtp, N_("SRTP policy: required, optional or off"), N_("POLICY") },
     { "codecs", 0, 0, G_OPTION_ARG_STRING, &f.codecs, N_("Codecs in order of preference"), N_("opus,pcmu,pcma") },
     { "register-only", 0, 0, G_OPTION_ARG_NONE, &f.register_only, N_("Register, report, and stay registered"), NULL },
@@ -439,9 +445,11 @@ floe_cli_options_free (FloeCliOptions *o)
     return;
   g_free (o->account);
   wipe_free (o->password);
+  g_free (o->registrar);
   g_free (o->proxy);
   g_free (o->ca_file);
   g_free (o->listen);
+  g_free (o->interfaces);
   g_ptr_array_unref (o->ice_servers);
   g_strfreev (o->codecs);
   g_free (o->call);

@@ -30,6 +30,7 @@ typedef struct
   /* account */
   char *account;     /* "sip:alice@example.org"; NULL: direct calls only */
   char *password;    /* secret: from a file or the environment, never argv */
+  char *registrar;   /* registrar URI; NULL: the account's domain */
   char *proxy;       /* outbound proxy URI, or NULL */
   int transport;      /* a FloeSipTransport (floe-account.h): udp, tcp, tls */
   char *ca_file;     /* extra CA to trust for TLS, or NULL */
@@ -38,6 +39,7 @@ typedef struct
   /* ICE and media */
   GPtrArray *ice_servers; /* FloeIceServer*, STUN and TURN, credentials applied */
   FloeIcePolicy ice_policy;
+  char *interfaces;       /* "eth0,wlan0": only these carry media; NULL: all */
   int srtp;               /* a FloeSrtpPolicy (floe-sdp.h) */
   char **codecs;          /* "opus", "pcmu", "pcma" in preference order */
 

@@ -462,6 +462,7 @@ call_attach (Run *run, FloeCall *call, GError **error)
   if (!make_devices (c, error))
     return NULL;
   cfg.ice_servers = run->o->ice_servers;
+  cfg.iface_filter = run->o->interfaces;
   cfg.source = c->source;
   cfg.sink = c->analyser;
   g_signal_connect (call, "notify::state", G_CALLBACK (on_call_state), c);
@@ -475,6 +476,8 @@ call_attach (Run *run, FloeCall *call, GError **error)
   g_signal_connect (c->media, "ice-failed", G_CALLBACK (on_ice_failed), c);
   g_signal_connect (c->media, "first-audio", G_CALLBACK (on_first_audio), c);
   g_signal_connect (c->media, "dtmf-received", G_CALLBACK (on_media_dtmf), c);
+  if (!floe_call_media_start (c->media, error))
+    return NULL;
   return c;
 }
 
@@ -751,7 +754,7 @@ make_account (Run *run, GError **error)
     return NULL;
   aor = g_strdup (o->account ? o->account : "sip:floe@localhost");
   return g_object_new (FLOE_TYPE_ACCOUNT, "aor", aor, "password", o->password, "register", o->account != NULL,
-                       "registrar", o->account ? NULL : "", "outbound-proxy", o->proxy, "transport", o->transport,
+                       "registrar", o->account ? o->registrar : "", "outbound-proxy", o->proxy, "transport", o->transport,
                        "ca-file", o->ca_file, "local-address", host, "local-port", (guint) port, "srtp", o->srtp,
                        NULL);
 }
