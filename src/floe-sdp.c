@@ -133,11 +133,26 @@ has_ice (const char *const *ice)
   return ice && ice[0];
 }
 
-/* One audio description. answer_codecs (when answering) replaces our list
- * with the codecs we accept in the offerer's numbering; te_pt is -1 to leave
- * telephone-event out. */
+/* Every m= line of the offer other than its audio one, refused with port
+ * 0 in the answer (RFC 3264 6: the answer has as many m= lines, in order). */
+static void
+append_refused (GString *s, const FloeSdpMedia *offer, gboolean before_audio)
+{
+  if (!offer)
+    return;
+  for (guint i = 0; i < offer->m_lines->len; i++)
+    if ((i < offer->audio_index) == before_audio && i != offer->audio_index)
+      {
+        const char *line = g_ptr_array_index (offer->m_lines, i);
+        const char *sp = strchr (line, ' ');
+        g_string_append_printf (s, "m=%.*s 0%s\r\n", (int) (sp - line), line, sp);
+      }
+}
+
+/* One audio description, as an offer or (offer non-NULL) an answer. codecs
+ * are in the numbering to send; te_pt is -1 to leave telephone-event out. */
 static char *
-build (const FloeSdpLocal *local, const FloeSdpCodec *codecs, guint n_codecs,
+build (const FloeSdpLocal *local, const FloeSdpMedia *offer, const FloeSdpCodec *codecs, guint n_codecs,
        gint te_pt, gboolean savp, const char *const *crypto,
        gboolean with_ice, gboolean rtcp_mux)
 {
@@ -155,6 +170,7 @@ build (const FloeSdpLocal *local, const FloeSdpCodec *codecs, guint n_codecs,
       if (g_str_equal (local->ice[i], "ice-lite"))
         g_string_append (s, "a=ice-lite\r\n");
 
+  append_refused (s, offer, TRUE);
   g_string_append_printf (s, "m=audio %u %s", local->port, savp ? "RTP/SAVP" : "RTP/AVP");
   for (guint i = 0; i < n_codecs; i++)
     g_string_append_printf (s, " %u", codecs[i].pt);
@@ -193,6 +209,7 @@ build (const FloeSdpLocal *local, const FloeSdpCodec *codecs, guint n_codecs,
       if (!g_str_equal (local->ice[i], "ice-lite"))
         g_string_append_printf (s, "a=%s\r\n", local->ice[i]);
   g_string_append_printf (s, "a=%s\r\n", floe_sdp_direction_name (local->direction));
+  append_refused (s, offer, FALSE);
   return g_string_free (s, FALSE);
 }
 
@@ -206,7 +223,7 @@ floe_sdp_build_offer (const FloeSdpLocal *local)
   for (guint i = 0; list[i] != FLOE_CODEC_NONE && n < G_N_ELEMENTS (codecs); i++)
     codecs[n++] = (FloeSdpCodec){ list[i], codec_default_pt (list[i]), codec_rate (list[i]) };
 
-  return build (local, codecs, n, FLOE_SDP_PT_TELEPHONE_EVENT,
+  return build (local, NULL, codecs, n, FLOE_SDP_PT_TELEPHONE_EVENT,
                 local->srtp == FLOE_SRTP_REQUIRED,
                 local->srtp != FLOE_SRTP_OFF ? local->crypto : NULL,
                 has_ice (local->ice), TRUE);
@@ -291,11 +308,8 @@ floe_sdp_media_parse (const char *text, gsize len, GError **error)
       goto out;
     }
   for (sdp_media_t *md = session->sdp_media; md; md = md->m_next)
-    if (md->m_type == sdp_media_audio)
-      {
-        audio = md;
-        break;
-      }
+    if (md->m_type == sdp_media_audio && !audio)
+      audio = md;
   if (!audio || (audio->m_proto != sdp_proto_rtp && audio->m_proto != sdp_proto_srtp))
     {
       g_set_error (error, FLOE_SDP_ERROR, FLOE_SDP_ERROR_PARSE, "no RTP audio stream in the session description");
@@ -307,6 +321,21 @@ floe_sdp_media_parse (const char *text, gsize len, GError **error)
   m->crypto = g_ptr_array_new_with_free_func (g_free);
   m->ice = g_ptr_array_new_with_free_func (g_free);
   m->telephone_event_pt = -1;
+  m->m_lines = g_ptr_array_new_with_free_func (g_free);
+  for (sdp_media_t *md = session->sdp_media; md; md = md->m_next)
+    {
+      GString *line = g_string_new (md->m_type_name ? md->m_type_name : "unknown");
+      g_string_append_printf (line, " %s", md->m_proto_name ? md->m_proto_name : "RTP/AVP");
+      for (const sdp_list_t *f = md->m_format; f; f = f->l_next)
+        g_string_append_printf (line, " %s", f->l_text);
+      if (!md->m_format)
+        g_string_append (line, md->m_rtpmaps ? "" : " 0");
+      for (const sdp_rtpmap_t *rm = md->m_format ? NULL : md->m_rtpmaps; rm; rm = rm->rm_next)
+        g_string_append_printf (line, " %u", rm->rm_pt);
+      if (md == audio)
+        m->audio_index = m->m_lines->len;
+      g_ptr_array_add (m->m_lines, g_string_free (line, FALSE));
+    }
   m->port = audio->m_rejected || audio->m_port > 65535 ? 0 : (guint16) audio->m_port;
   m->savp = audio->m_proto == sdp_proto_srtp;
   if (session->sdp_origin)
@@ -387,6 +416,7 @@ floe_sdp_media_free (FloeSdpMedia *m)
   g_array_unref (m->codecs);
   g_ptr_array_unref (m->crypto);
   g_ptr_array_unref (m->ice);
+  g_ptr_array_unref (m->m_lines);
   g_free (m);
 }
 
@@ -530,7 +560,7 @@ floe_sdp_build_answer (const FloeSdpLocal *local, const FloeSdpMedia *offer,
 
   {
     const char *one_key[2] = { crypto ? local->crypto[0] : NULL, NULL };
-    return build (&answer, accepted, n, offer->telephone_event_pt, offer->savp,
+    return build (&answer, offer, accepted, n, offer->telephone_event_pt, offer->savp,
                   crypto ? one_key : NULL, ice, offer->rtcp_mux);
   }
 }

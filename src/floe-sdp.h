@@ -91,6 +91,8 @@ typedef struct
   guint opus_max_average_bitrate; /* 0: not given */
   GPtrArray *crypto;         /* char *: a=crypto values */
   GPtrArray *ice;            /* char *: RFC 8839 lines (session and media level) without "a=" */
+  GPtrArray *m_lines;        /* char *: every stream as "type proto fmt...", in order */
+  guint audio_index;         /* which of them is the audio stream described here */
 } FloeSdpMedia;
 
 /* The outcome of one offer/answer exchange, from our side. */

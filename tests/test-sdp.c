@@ -254,6 +254,37 @@ START_TEST (rejected_codecs_and_srtp_policy)
 }
 END_TEST
 
+START_TEST (other_streams_refused)
+{
+  /* Video first, then audio, then a second audio stream: the answer keeps
+   * all three m= lines in order and takes only the first audio. */
+  g_autoptr (FloeSdpMedia) offer = parse ("v=0\r\no=- 1 1 IN IP4 198.51.100.5\r\ns=-\r\nc=IN IP4 198.51.100.5\r\n"
+                                          "t=0 0\r\nm=video 5000 RTP/AVP 96 97\r\na=rtpmap:96 VP8/90000\r\n"
+                                          "a=rtpmap:97 H264/90000\r\n"
+                                          "m=audio 4000 RTP/AVP 8\r\n"
+                                          "m=audio 4002 RTP/AVP 0\r\n");
+  ck_assert_uint_eq (offer->m_lines->len, 3);
+  ck_assert_uint_eq (offer->audio_index, 1);
+  ck_assert_uint_eq (offer->port, 4000);
+
+  FloeSdpLocal b = local_defaults ();
+  FloeSdpResult r;
+  g_autofree char *answer = floe_sdp_build_answer (&b, offer, &r, NULL);
+  ck_assert_ptr_nonnull (answer);
+  const char *video = strstr (answer, "m=video 0 RTP/AVP 96 97\r\n");
+  const char *audio = strstr (answer, "m=audio 5004 RTP/AVP 8\r\n");
+  const char *second = strstr (answer, "m=audio 0 RTP/AVP 0\r\n");
+  ck_assert (video && audio && second);
+  ck_assert (video < audio && audio < second);
+  ck_assert_int_eq (r.codec.codec, FLOE_CODEC_PCMA);
+
+  g_autoptr (FloeSdpMedia) back = parse (answer);
+  ck_assert_uint_eq (back->m_lines->len, 3);
+  ck_assert_uint_eq (back->audio_index, 1);
+  ck_assert_uint_eq (back->port, 5004);
+}
+END_TEST
+
 START_TEST (malformed_input)
 {
   static const char *const bad[] = {
@@ -296,6 +327,7 @@ sdp_suite (void)
   tcase_add_test (tc, peer_without_ice);
   tcase_add_test (tc, hold_states);
   tcase_add_test (tc, rejected_codecs_and_srtp_policy);
+  tcase_add_test (tc, other_streams_refused);
   tcase_add_test (tc, malformed_input);
   suite_add_tcase (s, tc);
   return s;
