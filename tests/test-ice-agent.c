@@ -931,6 +931,11 @@ START_TEST (test_ten_interfaces)
   ck_assert (ice_addr_equal (&a.pair[1].remote.addr, &b.hosts[9]));
   /* RFC 8445 §14: one new transaction per Ta (50 ms) at most. */
   ck_assert_uint_ge (a.n_sent, 20);
+  /* No NAT: each server-reflexive address equals its host candidate and is
+   * dropped as redundant (§5.1.3), leaving the ten host candidates. */
+  run (&a, &b, &now, now + 10 * SEC, NULL);
+  ck_assert (a.gathered);
+  ck_assert_uint_eq (a.n_cands, 10);
   for (i = 1; i < a.n_sent; i++)
     ck_assert_msg (a.sent_at[i] - a.sent_at[i - 1] >= 50 * MS || a.sent_at[i] >= a.selected_at,
                    "requests %zu and %zu only %llu us apart", i - 1, i,
