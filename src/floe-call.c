@@ -292,11 +292,15 @@ take_answer (FloeCall *self, const sip_t *sip)
   FloeSdpLocal l;
   FloeSdpResult result;
 
-  if (!self->awaiting_answer || !present)
+  if (!self->awaiting_answer)
     return TRUE;
   self->awaiting_answer = FALSE;
   if (!answer)
-    return FALSE;
+    {
+      g_message ("call %s: %s", self->remote_uri, present ? "unreadable answer" : "our offer got no answer");
+      self->hold_wanted = self->held;
+      return FALSE;
+    }
   make_local (self, &l, self->offered_direction);
   if (!floe_sdp_accept_answer (&l, answer, &result, &error))
     {
@@ -388,7 +392,8 @@ on_invite_response (FloeCall *self, int status, const char *phrase, const sip_t 
   if (status < 300)
     {
       self->auth_attempts = 0;
-      if (!take_answer (self, sip))
+      /* A re-INVITE without a usable answer leaves the session as it was. */
+      if (!take_answer (self, sip) && self->state != FLOE_CALL_ACTIVE)
         {
           /* The dialog exists; end it cleanly. */
           self->pending_end = FLOE_CALL_END_MEDIA_MISMATCH;
