@@ -467,7 +467,7 @@ ice_agent_local_candidates (const ice_agent *a, ice_cand *out, size_t max)
 
   for (i = 0; i < a->n_local; i++)
     if (a->local[i].c.type != ICE_CAND_PRFLX && a->local[i].c.component <= a->n_components
-        && !checklist_local_released (a, (int) i))
+        && !checklist_local_released (a, (int) i) && (!a->cfg.relay_only || a->local[i].c.type == ICE_CAND_RELAY))
       {
         if (n < max)
           out[n] = a->local[i].c;

@@ -52,6 +52,9 @@ typedef struct
   /* Comma-separated interface names allowed for host candidates (exact
    * match, "eth0,wlan0"); NULL or "" allows all. */
   const char *iface_filter;
+  /* Offer and check relayed candidates only, so that the peer never learns
+   * our addresses and media always takes the TURN server. */
+  bool relay_only;
   /* 0 = random. Tests set it to force a role-conflict outcome. */
   uint64_t tie_breaker;
   /* Local credentials; NULL = random (ufrag 8, pwd 24 ice-chars). */

@@ -120,6 +120,8 @@ pairable (const ice_agent *a, int l, int r)
    * learned from checks. */
   if (lc->type != ICE_CAND_HOST && lc->type != ICE_CAND_RELAY)
     return false;
+  if (a->cfg.relay_only && lc->type != ICE_CAND_RELAY)
+    return false;
   if (lc->component != rc->component || lc->component > a->n_components)
     return false;
   if (lc->addr.family != rc->addr.family)

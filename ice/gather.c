@@ -90,7 +90,7 @@ gather_add_local (ice_agent *a, const ice_cand *c, int sock, int turn, bool anno
   a->local[a->n_local].sock = sock;
   a->local[a->n_local].turn = turn;
   a->n_local++;
-  if (announce)
+  if (announce && (!a->cfg.relay_only || c->type == ICE_CAND_RELAY))
     {
       ev.component = c->component;
       ev.cand = *c;

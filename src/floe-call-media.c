@@ -320,7 +320,8 @@ floe_call_media_new (FloeCall *call, const FloeCallMediaConfig *config, GError *
   self->source = config->source;
   self->sink = config->sink;
   self->rtcp_mux = TRUE;
-  self->transport = floe_ice_transport_new (self->controlling, 2, config->ice_servers, config->iface_filter, error);
+  self->transport = floe_ice_transport_new (self->controlling, 2, config->ice_servers, config->ice_policy,
+                                            config->iface_filter, error);
   if (self->transport == NULL)
     return NULL;
   floe_ice_transport_set_receive (self->transport, on_receive, self);

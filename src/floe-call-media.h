@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "floe-call.h"
+#include "floe-ice-server.h"
 #include "ice/agent.h"
 #include "media/device.h"
 #include "media/session.h"
@@ -20,6 +21,7 @@ G_DECLARE_FINAL_TYPE (FloeCallMedia, floe_call_media, FLOE, CALL_MEDIA, GObject)
 typedef struct
 {
   GPtrArray *ice_servers;   /* FloeIceServer* */
+  FloeIcePolicy ice_policy;
   const char *iface_filter; /* NULL: every interface */
   /* Devices stay the caller's and must outlive the call; NULL: silence/discard. */
   media_device *source;

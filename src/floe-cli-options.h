@@ -4,14 +4,9 @@
 
 #include <glib.h>
 
-G_BEGIN_DECLS
+#include "floe-ice-server.h"
 
-typedef enum
-{
-  FLOE_ICE_POLICY_ALL,        /* every candidate type */
-  FLOE_ICE_POLICY_NO_RELAY,   /* host and reflexive only */
-  FLOE_ICE_POLICY_RELAY_ONLY, /* TURN relays only */
-} FloeIcePolicy;
+G_BEGIN_DECLS
 
 typedef enum
 {

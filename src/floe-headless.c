@@ -358,6 +358,8 @@ on_candidate (FloeCallMedia *media, gpointer cand_ptr, gpointer data)
                     where);
 }
 
+static gboolean on_answer_due (gpointer data);
+
 static void
 on_ready (FloeCallMedia *media, gpointer data)
 {
@@ -366,7 +368,12 @@ on_ready (FloeCallMedia *media, gpointer data)
 
   floe_report_emit (c->run->report, b, _("call %u: candidates gathered"), c->index);
   if (floe_call_get_incoming (c->call))
-    return; /* answered by on_incoming's timer */
+    {
+      /* Our answer needs the candidates: only now can it be sent. */
+      if (c->run->o->auto_answer_ms >= 0)
+        c->answer_id = g_timeout_add ((guint) c->run->o->auto_answer_ms, on_answer_due, c);
+      return;
+    }
   c->dial_us = g_get_monotonic_time ();
   floe_call_dial (c->call);
 }
@@ -463,6 +470,7 @@ call_attach (Run *run, FloeCall *call, GError **error)
     return NULL;
   cfg.ice_servers = run->o->ice_servers;
   cfg.iface_filter = run->o->interfaces;
+  cfg.ice_policy = run->o->ice_policy;
   cfg.source = c->source;
   cfg.sink = c->analyser;
   g_signal_connect (call, "notify::state", G_CALLBACK (on_call_state), c);
@@ -556,8 +564,6 @@ on_incoming (FloeAccount *account, FloeCall *call, gpointer data)
       return;
     }
   floe_call_ring (call);
-  if (run->o->auto_answer_ms >= 0)
-    c->answer_id = g_timeout_add ((guint) run->o->auto_answer_ms, on_answer_due, c);
 }
 
 /* ---- the account */

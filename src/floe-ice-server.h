@@ -19,6 +19,14 @@ typedef enum
   FLOE_ICE_SERVER_TLS,
 } FloeIceServerTransport;
 
+/* Which candidates a call may use. */
+typedef enum
+{
+  FLOE_ICE_POLICY_ALL,        /* every candidate type */
+  FLOE_ICE_POLICY_NO_RELAY,   /* host and reflexive only: TURN servers are not used */
+  FLOE_ICE_POLICY_RELAY_ONLY, /* TURN relays only: our addresses are never shown */
+} FloeIcePolicy;
+
 typedef struct
 {
   FloeIceServerKind kind;

@@ -13,6 +13,7 @@
 
 #include "floe-ice-server.h"
 #include "ice/sdp-ice.h"
+#include "ice/turn-client.h"
 
 #define MAX_DATAGRAM 2048
 #define MAX_CANDIDATES 64
@@ -26,6 +27,22 @@ typedef struct
   ice_addr addr;
 } Endpoint;
 
+/* A TCP or TLS connection to a TURN server, opened on the agent's first
+ * frame for it. Frames queue in out until it connects. */
+typedef struct
+{
+  FloeIceTransport *self;
+  ice_addr local;  /* as the agent names it: a host address */
+  ice_addr remote; /* the TURN server */
+  ice_transport transport;
+  char *tls_name;  /* the name the certificate must carry */
+  GSocketConnection *conn;
+  GByteArray *out;
+  GByteArray *in;
+  guint8 chunk[MAX_DATAGRAM];
+  gboolean broken;
+} Stream;
+
 struct _FloeIceTransport
 {
   GObject parent_instance;
@@ -33,6 +50,9 @@ struct _FloeIceTransport
   GMutex lock;          /* guards agent and plain_remote: media sends from its thread */
   ice_agent *agent;
   GPtrArray *endpoints; /* Endpoint*, owned */
+  GPtrArray *streams;   /* Stream*, owned; guarded by lock */
+  GHashTable *tls_names; /* "ip:port" of a TLS TURN server -> its host name */
+  GCancellable *cancellable;
   GSource *timer;
   guint components;
   gboolean plain;       /* the peer has no ICE: plain_remote per component */
@@ -105,6 +125,8 @@ send_from (Endpoint *e, const ice_addr *to, const guint8 *data, gsize len)
     }
 }
 
+static void stream_send (FloeIceTransport *self, const ice_transmit *t);
+
 /* Sends what the agent has queued and re-arms the one timer. Lock held. */
 static void
 flush_locked (FloeIceTransport *self)
@@ -114,8 +136,10 @@ flush_locked (FloeIceTransport *self)
 
   while (ice_agent_poll_transmit (self->agent, &t))
     {
-      Endpoint *e = find_endpoint (self, &t.local, 0);
-      if (e != NULL)
+      Endpoint *e;
+      if (t.transport != ICE_TRANSPORT_UDP)
+        stream_send (self, &t);
+      else if ((e = find_endpoint (self, &t.local, 0)) != NULL)
         send_from (e, &t.remote, t.data, t.len);
     }
   next = ice_agent_next_timeout (self->agent);
@@ -237,6 +261,199 @@ on_readable (GSocket *socket, GIOCondition condition, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ---- TURN over TCP and TLS */
+
+static void stream_read_next (Stream *st);
+
+static void
+stream_free (gpointer data)
+{
+  Stream *st = data;
+
+  if (st->conn != NULL)
+    g_io_stream_close (G_IO_STREAM (st->conn), NULL, NULL);
+  g_clear_object (&st->conn);
+  g_byte_array_unref (st->out);
+  g_byte_array_unref (st->in);
+  g_free (st->tls_name);
+  g_free (st);
+}
+
+/* Cuts what arrived into frames and hands each to the agent. Main thread. */
+static void
+stream_deliver (Stream *st)
+{
+  FloeIceTransport *self = st->self;
+
+  for (;;)
+    {
+      int n = ice_turn_stream_frame_len (st->in->data, st->in->len);
+      guint8 copy[MAX_DATAGRAM];
+      gsize copy_len = 0;
+      ice_app_data app;
+
+      if (n < 0)
+        {
+          char where[ICE_ADDR_STRLEN];
+          g_warning ("the TURN server %s sent something that is neither STUN nor ChannelData; closing",
+                     ice_addr_to_string (&st->remote, where));
+          st->broken = TRUE;
+          return;
+        }
+      if (n == 0 || (gsize) n > st->in->len)
+        return;
+      g_mutex_lock (&self->lock);
+      if (ice_agent_handle_stream_frame (self->agent, now_us (), &st->local, &st->remote, st->transport,
+                                         st->in->data, (size_t) n, &app) == 1
+          && app.len <= sizeof copy)
+        {
+          memcpy (copy, app.data, app.len);
+          copy_len = app.len;
+        }
+      flush_locked (self);
+      g_mutex_unlock (&self->lock);
+      g_byte_array_remove_range (st->in, 0, (guint) n);
+      emit_events (self);
+      if (copy_len > 0 && self->receive != NULL)
+        self->receive (self->receive_user, app.component, copy, copy_len);
+    }
+}
+
+static void
+on_stream_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Stream *st = data;
+  g_autoptr (GError) error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return; /* the transport is going away */
+  if (n <= 0)
+    {
+      char where[ICE_ADDR_STRLEN];
+      g_message ("the connection to the TURN server %s closed%s%s", ice_addr_to_string (&st->remote, where),
+                 error ? ": " : "", error ? error->message : "");
+      st->broken = TRUE;
+      return;
+    }
+  g_byte_array_append (st->in, st->chunk, (guint) n);
+  stream_deliver (st);
+  if (!st->broken)
+    stream_read_next (st);
+}
+
+static void
+stream_read_next (Stream *st)
+{
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (st->conn)), st->chunk, sizeof st->chunk,
+                             G_PRIORITY_DEFAULT, st->self->cancellable, on_stream_read, st);
+}
+
+/* Writes queued frames. Lock held. TURN frames are small and the kernel's
+ * buffer takes them whole; a stream that cannot is broken. */
+static void
+stream_write_locked (Stream *st)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (st->conn == NULL || st->out->len == 0 || st->broken)
+    return;
+  if (!g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (st->conn)), st->out->data,
+                                  st->out->len, NULL, NULL, &error))
+    {
+      g_message ("writing to the TURN server failed: %s", error->message);
+      st->broken = TRUE;
+    }
+  g_byte_array_set_size (st->out, 0);
+}
+
+static void
+on_stream_connected (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Stream *st = data;
+  g_autoptr (GError) error = NULL;
+  GSocketConnection *conn = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_mutex_lock (&st->self->lock);
+  if (conn == NULL)
+    {
+      char where[ICE_ADDR_STRLEN];
+      g_message ("could not reach the TURN server %s over %s: %s", ice_addr_to_string (&st->remote, where),
+                 ice_transport_name (st->transport), error->message);
+      st->broken = TRUE;
+    }
+  else
+    {
+      st->conn = conn;
+      stream_write_locked (st);
+    }
+  g_mutex_unlock (&st->self->lock);
+  if (conn != NULL)
+    stream_read_next (st);
+}
+
+/* Connects from the local address's IP, so that the server sees the flow
+ * the agent believes it has. */
+static void
+stream_connect (Stream *st)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  struct sockaddr_storage ss;
+  int len;
+  ice_addr from = st->local;
+  g_autoptr (GSocketAddress) local = NULL;
+  g_autoptr (GSocketAddress) remote = NULL;
+  g_autoptr (GSocketConnectable) target = NULL;
+
+  from.port = 0;
+  if ((len = ice_addr_to_sockaddr (&from, &ss)) > 0)
+    local = g_socket_address_new_from_native (&ss, (gsize) len);
+  len = ice_addr_to_sockaddr (&st->remote, &ss);
+  remote = g_socket_address_new_from_native (&ss, (gsize) len);
+  g_socket_client_set_local_address (client, local);
+  g_socket_client_set_timeout (client, 10);
+  if (st->transport == ICE_TRANSPORT_TLS)
+    g_socket_client_set_tls (client, TRUE);
+  /* For TLS the certificate is checked against the server's name. */
+  target = st->tls_name != NULL ? g_network_address_new (st->tls_name, st->remote.port)
+                                : G_SOCKET_CONNECTABLE (g_object_ref (remote));
+  g_socket_client_connect_async (client, target, st->self->cancellable, on_stream_connected, st);
+}
+
+/* Lock held. */
+static void
+stream_send (FloeIceTransport *self, const ice_transmit *t)
+{
+  Stream *st = NULL;
+
+  for (guint i = 0; i < self->streams->len && st == NULL; i++)
+    {
+      Stream *each = self->streams->pdata[i];
+      /* One connection per allocation: each component's socket has its own. */
+      if (each->transport == t->transport && ice_addr_equal (&each->local, &t->local) &&
+          ice_addr_equal (&each->remote, &t->remote))
+        st = each;
+    }
+  if (st == NULL)
+    {
+      char key[ICE_ADDR_STRLEN];
+      st = g_new0 (Stream, 1);
+      st->self = self;
+      st->local = t->local;
+      st->remote = t->remote;
+      st->transport = t->transport;
+      st->out = g_byte_array_new ();
+      st->in = g_byte_array_new ();
+      st->tls_name = g_strdup (g_hash_table_lookup (self->tls_names, ice_addr_to_string (&t->remote, key)));
+      g_ptr_array_add (self->streams, st);
+      stream_connect (st);
+    }
+  g_byte_array_append (st->out, t->data, (guint) t->len);
+  stream_write_locked (st);
+}
+
 static gboolean
 bind_endpoint (FloeIceTransport *self, guint component, const char *ifname,
                const struct sockaddr *sa, socklen_t salen)
@@ -335,7 +552,7 @@ resolve (const FloeIceServer *server, ice_addr *out, GError **error)
 }
 
 static gboolean
-add_servers (FloeIceTransport *self, GPtrArray *servers, GError **error)
+add_servers (FloeIceTransport *self, GPtrArray *servers, gboolean use_turn, GError **error)
 {
   for (guint i = 0; servers != NULL && i < servers->len; i++)
     {
@@ -344,6 +561,8 @@ add_servers (FloeIceTransport *self, GPtrArray *servers, GError **error)
       g_autoptr (GError) local = NULL;
       ice_addr addr;
 
+      if (s->kind == FLOE_ICE_SERVER_TURN && !use_turn)
+        continue;
       if (!resolve (s, &addr, &local))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("Could not find the server %s: %s"), uri,
@@ -355,14 +574,23 @@ add_servers (FloeIceTransport *self, GPtrArray *servers, GError **error)
       else if (s->transport == FLOE_ICE_SERVER_UDP)
         ice_agent_add_turn_server (self->agent, &addr, s->username, s->password);
       else
-        g_warning ("%s: TURN over TCP or TLS is not wired into calls yet; this server is not used", uri);
+        {
+          char key[ICE_ADDR_STRLEN];
+          ice_addr literal;
+          gboolean tls = s->transport == FLOE_ICE_SERVER_TLS;
+          ice_agent_add_turn_server_stream (self->agent, &addr, tls ? ICE_TRANSPORT_TLS : ICE_TRANSPORT_TCP,
+                                            s->username, s->password);
+          if (tls && ice_addr_set (&literal, s->host, s->port) < 0) /* a name, not a literal */
+            g_hash_table_insert (self->tls_names, g_strdup (ice_addr_to_string (&addr, key)),
+                                 g_strdup (s->host));
+        }
     }
   return TRUE;
 }
 
 FloeIceTransport *
 floe_ice_transport_new (gboolean controlling, guint components, GPtrArray *ice_servers,
-                        const char *iface_filter, GError **error)
+                        FloeIcePolicy policy, const char *iface_filter, GError **error)
 {
   g_autoptr (FloeIceTransport) self = g_object_new (FLOE_TYPE_ICE_TRANSPORT, NULL);
   ice_agent_config cfg;
@@ -372,6 +600,7 @@ floe_ice_transport_new (gboolean controlling, guint components, GPtrArray *ice_s
   cfg.role = controlling ? ICE_ROLE_CONTROLLING : ICE_ROLE_CONTROLLED;
   cfg.components = components;
   cfg.iface_filter = iface_filter;
+  cfg.relay_only = policy == FLOE_ICE_POLICY_RELAY_ONLY;
   self->components = components;
   self->agent = ice_agent_new (&cfg);
   if (self->agent == NULL)
@@ -382,7 +611,7 @@ floe_ice_transport_new (gboolean controlling, guint components, GPtrArray *ice_s
   self->timer = g_source_new (&timer_funcs, sizeof (GSource));
   g_source_set_callback (self->timer, on_timer, self, NULL);
   g_source_attach (self->timer, NULL);
-  if (!bind_all (self, error) || !add_servers (self, ice_servers, error))
+  if (!bind_all (self, error) || !add_servers (self, ice_servers, policy != FLOE_ICE_POLICY_NO_RELAY, error))
     return NULL;
   return g_steal_pointer (&self);
 }
@@ -604,6 +833,18 @@ floe_ice_transport_finalize (GObject *object)
 {
   FloeIceTransport *self = FLOE_ICE_TRANSPORT (object);
 
+  /* Release TURN allocations: the deallocations go out now. */
+  if (self->agent != NULL)
+    {
+      g_mutex_lock (&self->lock);
+      ice_agent_close (self->agent, now_us ());
+      flush_locked (self);
+      g_mutex_unlock (&self->lock);
+    }
+  g_cancellable_cancel (self->cancellable);
+  g_ptr_array_unref (self->streams);
+  g_object_unref (self->cancellable);
+  g_hash_table_unref (self->tls_names);
   g_ptr_array_unref (self->endpoints);
   if (self->timer != NULL)
     {
@@ -642,4 +883,7 @@ floe_ice_transport_init (FloeIceTransport *self)
 {
   g_mutex_init (&self->lock);
   self->endpoints = g_ptr_array_new_with_free_func (endpoint_free);
+  self->streams = g_ptr_array_new_with_free_func (stream_free);
+  self->tls_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->cancellable = g_cancellable_new ();
 }

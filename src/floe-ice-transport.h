@@ -11,6 +11,7 @@
 
 #include <gio/gio.h>
 
+#include "floe-ice-server.h"
 #include "ice/agent.h"
 
 G_BEGIN_DECLS
@@ -29,11 +30,11 @@ typedef void (*FloeIceReceiveFunc) (gpointer user, guint component, const guint8
  *   "consent-lost"       (guint component)
  *   "failed"             (gint ice_fail_reason, const char *sentence) */
 
-/* ice_servers: FloeIceServer* (floe-ice-server.h), hosts resolved now.
- * components: 1 (rtcp-mux) or 2. iface_filter: "eth0,wlan0" or NULL. */
+/* ice_servers: FloeIceServer*, hosts resolved now. components: 1
+ * (rtcp-mux) or 2. iface_filter: "eth0,wlan0" or NULL. */
 FloeIceTransport *floe_ice_transport_new (gboolean controlling, guint components,
-                                          GPtrArray *ice_servers, const char *iface_filter,
-                                          GError **error);
+                                          GPtrArray *ice_servers, FloeIcePolicy policy,
+                                          const char *iface_filter, GError **error);
 
 /* Starts gathering; candidates arrive as signals, then "gathering-done". */
 gboolean floe_ice_transport_gather (FloeIceTransport *self, GError **error);

@@ -971,6 +971,45 @@ START_TEST (test_turn_refused_direct_works)
 }
 END_TEST
 
+/* --ice-policy relay-only: even between two open hosts, media takes the
+ * relay and no other address of ours is announced. */
+START_TEST (test_relay_only)
+{
+  vnet *net = make_net (31);
+  side a, b;
+  uint64_t now = 0;
+  int ra = make_realm (net, NAT_OPEN, NULL);
+  int rb = make_realm (net, NAT_OPEN, NULL);
+  ice_agent_config cfg;
+  ice_cand cands[16];
+  size_t n;
+
+  side_init (&a, "a", net, ra, ICE_ROLE_CONTROLLING, 0, 1);
+  ice_agent_free (a.agent);
+  ice_agent_config_default (&cfg);
+  cfg.components = 1;
+  cfg.relay_only = true;
+  cfg.random = test_random;
+  cfg.random_ctx = &a;
+  a.agent = ice_agent_new (&cfg);
+  side_init (&b, "b", net, rb, ICE_ROLE_CONTROLLED, 0, 1);
+  side_host (&a, "198.51.100.10", 5000, 1);
+  side_host (&b, "198.51.100.20", 6000, 1);
+  add_servers (net, &a, true, "wonderland");
+  add_servers (net, &b, false, NULL);
+  start (&a, &b, now);
+  ck_assert (run (&a, &b, &now, 10 * SEC, both_selected));
+  ck_assert_int_eq (a.pair[1].local.type, ICE_CAND_RELAY);
+  n = ice_agent_local_candidates (a.agent, cands, 16);
+  ck_assert_uint_gt (n, 0);
+  for (size_t i = 0; i < n; i++)
+    ck_assert_int_eq (cands[i].type, ICE_CAND_RELAY);
+  side_free (&a);
+  side_free (&b);
+  vnet_free (net);
+}
+END_TEST
+
 START_TEST (test_turn_refused_no_path)
 {
   vnet *net = make_net (31);
@@ -1777,6 +1816,7 @@ agent_suite (void)
   ADD (test_loss_on_path);
   ADD (test_ten_interfaces);
   ADD (test_turn_refused_direct_works);
+  ADD (test_relay_only);
   ADD (test_turn_refused_no_path);
   ADD (test_udp_blocked);
   ADD (test_two_components);

@@ -81,7 +81,7 @@ static gboolean
 side_start (Side *s, gboolean controlling)
 {
   memset (s, 0, sizeof *s);
-  s->t = floe_ice_transport_new (controlling, 1, NULL, "lo", NULL);
+  s->t = floe_ice_transport_new (controlling, 1, NULL, FLOE_ICE_POLICY_ALL, "lo", NULL);
   if (s->t == NULL)
     return FALSE;
   g_signal_connect (s->t, "gathering-done", G_CALLBACK (on_gathering_done), s);

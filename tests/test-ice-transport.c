@@ -67,7 +67,7 @@ side_init (Side *s, gboolean controlling)
   g_autoptr (GError) error = NULL;
 
   memset (s, 0, sizeof *s);
-  s->t = floe_ice_transport_new (controlling, 1, NULL, "lo", &error);
+  s->t = floe_ice_transport_new (controlling, 1, NULL, FLOE_ICE_POLICY_ALL, "lo", &error);
   ck_assert_msg (s->t != NULL, "%s", error ? error->message : "");
   g_signal_connect (s->t, "gathering-done", G_CALLBACK (on_gathering_done), s);
   g_signal_connect (s->t, "pair-selected", G_CALLBACK (on_pair_selected), s);
