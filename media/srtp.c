@@ -215,7 +215,7 @@ parse_lifetime (const char *p, size_t len, uint64_t *out)
   uint64_t v;
   if (len >= 2 && p[0] == '2' && p[1] == '^')
     {
-      if (parse_decimal (p + 2, len - 2, 2, &v) < 0 || v == 0 || v > 48)
+      if (parse_decimal (p + 2, len - 2, 2, &v) < 0 || v > 48)
         return -EBADMSG;
       *out = (uint64_t) 1 << v;
       return 0;

@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -430,6 +431,33 @@ START_TEST (test_crypto_round_trip)
         ck_assert_int_eq (media_srtp_crypto_format (&a, line, (size_t) n),
                           -ENOBUFS);
       }
+  /* Lifetimes at the edges, decimal and power of two: 1 is 2^0. */
+  static const struct
+  {
+    const char *in, *out;
+    uint64_t lifetime;
+  } lt[] = {
+    { "|1", "|2^0", 1 },
+    { "|2^0", "|2^0", 1 },
+    { "|3", "|3", 3 },
+    { "|2^48", "|2^48", (uint64_t) 1 << 48 },
+    { "|281474976710655", "|281474976710655", ((uint64_t) 1 << 48) - 1 },
+  };
+  for (size_t i = 0; i < sizeof lt / sizeof lt[0]; i++)
+    {
+      char in[MEDIA_SRTP_CRYPTO_LINE_MAX], want[MEDIA_SRTP_CRYPTO_LINE_MAX];
+      char line[MEDIA_SRTP_CRYPTO_LINE_MAX];
+      const char *base = "3 AES_CM_128_HMAC_SHA1_80 "
+                         "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR";
+      snprintf (in, sizeof in, "%s%s", base, lt[i].in);
+      snprintf (want, sizeof want, "%s%s", base, lt[i].out);
+      media_srtp_crypto c;
+      ck_assert_int_eq (media_srtp_crypto_parse (in, strlen (in), &c), 0);
+      ck_assert_uint_eq (c.lifetime, lt[i].lifetime);
+      ck_assert_int_gt (media_srtp_crypto_format (&c, line, sizeof line), 0);
+      ck_assert_str_eq (line, want);
+    }
+
   media_srtp_suite s;
   ck_assert_int_eq (media_srtp_suite_from_name ("AEAD_AES_128_GCM", 16, &s), 0);
   ck_assert_int_eq (s, MEDIA_SRTP_AEAD_AES_128_GCM);
