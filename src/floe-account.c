@@ -56,6 +56,8 @@ struct _FloeAccount
   gboolean shutdown_done;
   guint destroy_source;
   GCancellable *tls_probe;  /* a running certificate check, see probe_tls() */
+  guint keepalive_source;
+  nua_handle_t *ping;       /* the keep-alive OPTIONS in flight */
   GPtrArray *calls;       /* FloeCall, strong, until each ends */
 };
 
@@ -338,6 +340,56 @@ probe_tls (FloeAccount *self)
   g_socket_client_connect_async (client, target, self->tls_probe, on_probe_done, probe);
 }
 
+/* Keep-alives: an OPTIONS to the registrar every "keepalive" seconds along
+ * the registration's flow (same proxy, same transport). It keeps a NAT
+ * binding open, and a ping our own stack gives up on means the server or
+ * the path is gone: the account then registers again, with backoff. On
+ * TCP and TLS Sofia also sends CRLF keep-alives (RFC 5626 3.5.1). */
+static void lose_registration (FloeAccount *self, FloeAccountFailure failure, int status, const char *phrase);
+
+static gboolean
+on_keepalive_timeout (gpointer data)
+{
+  FloeAccount *self = data;
+  g_autofree char *registrar = NULL;
+
+  if (self->ping || self->state != FLOE_ACCOUNT_REGISTERED)
+    return G_SOURCE_CONTINUE;
+  registrar = registrar_uri (self);
+  self->ping = nua_handle (self->nua, G_OBJECT (self), NUTAG_URL (URL_STRING_MAKE (registrar)),
+                           SIPTAG_TO_STR (registrar), TAG_END ());
+  nua_options (self->ping, SIPTAG_SUBJECT_STR ("keep-alive"), TAG_END ());
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_keepalive (FloeAccount *self)
+{
+  if (self->keepalive && !self->keepalive_source)
+    self->keepalive_source = g_timeout_add_seconds (self->keepalive, on_keepalive_timeout, self);
+}
+
+static void
+stop_keepalive (FloeAccount *self)
+{
+  g_clear_handle_id (&self->keepalive_source, g_source_remove);
+  g_clear_pointer (&self->ping, nua_handle_destroy);
+}
+
+static void
+on_ping_response (FloeAccount *self, int status, const char *phrase, const sip_t *sip)
+{
+  if (status < 200)
+    return;
+  /* Any answer from the server, even a refusal, shows the flow works. */
+  if (status >= 300 && is_local_response (sip) && self->state == FLOE_ACCOUNT_REGISTERED)
+    {
+      g_message ("account %s: keep-alive failed: %d %s", self->aor, status, phrase ? phrase : "");
+      lose_registration (self, classify_failure (self, status, phrase, sip), status, phrase);
+    }
+  g_clear_pointer (&self->ping, nua_handle_destroy);
+}
+
 static void
 on_register_response (FloeAccount *self, nua_handle_t *nh, int status, const char *phrase,
                       const sip_t *sip)
@@ -352,25 +404,30 @@ on_register_response (FloeAccount *self, nua_handle_t *nh, int status, const cha
       if (self->failure != FLOE_ACCOUNT_FAILURE_NONE)
         set_failure (self, FLOE_ACCOUNT_FAILURE_NONE, 0, NULL);
       set_state (self, FLOE_ACCOUNT_REGISTERED);
+      start_keepalive (self);
       return;
     }
   if ((status == 401 || status == 407)
       && floe_account_authenticate (self, nh, sip, &self->reg_auth_attempts))
     return;
 
-  {
-    FloeAccountFailure failure = classify_failure (self, status, phrase, sip);
-    g_message ("account %s: registration failed: %d %s", self->aor, status, phrase ? phrase : "");
-    set_failure (self, failure, status, phrase);
-    set_state (self, FLOE_ACCOUNT_FAILED);
-    if (self->transport == FLOE_SIP_TRANSPORT_TLS && is_local_response (sip))
-      probe_tls (self);
-    /* The handle has nothing left to refresh; the next attempt makes its own. */
-    g_clear_pointer (&self->reg, nua_handle_destroy);
-    /* Retrying a wrong password only locks the account at the server. */
-    if (failure != FLOE_ACCOUNT_FAILURE_WRONG_PASSWORD)
-      schedule_retry (self);
-  }
+  g_message ("account %s: registration failed: %d %s", self->aor, status, phrase ? phrase : "");
+  if (self->transport == FLOE_SIP_TRANSPORT_TLS && is_local_response (sip))
+    probe_tls (self);
+  lose_registration (self, classify_failure (self, status, phrase, sip), status, phrase);
+}
+
+static void
+lose_registration (FloeAccount *self, FloeAccountFailure failure, int status, const char *phrase)
+{
+  stop_keepalive (self);
+  set_failure (self, failure, status, phrase);
+  set_state (self, FLOE_ACCOUNT_FAILED);
+  /* The handle has nothing left to refresh; the next attempt makes its own. */
+  g_clear_pointer (&self->reg, nua_handle_destroy);
+  /* Retrying a wrong password only locks the account at the server. */
+  if (failure != FLOE_ACCOUNT_FAILURE_WRONG_PASSWORD)
+    schedule_retry (self);
 }
 
 static char *
@@ -440,6 +497,7 @@ on_shutdown_done (FloeAccount *self)
   for (guint i = 0; i < calls->len; i++)
     floe_call_detach (g_ptr_array_index (calls, i));
   g_clear_pointer (&self->reg, nua_handle_destroy);
+  stop_keepalive (self);
   self->shutdown_done = TRUE;
   /* nua_destroy() may not run inside nua's own callback. */
   if (!self->destroy_source)
@@ -495,6 +553,11 @@ on_nua_event (nua_event_t event, int status, char const *phrase, nua_t *nua, Flo
       break;
 
     case nua_r_unregister:
+      break;
+
+    case nua_r_options:
+      if (nh == self->ping)
+        on_ping_response (self, status, phrase, sip);
       break;
 
     case nua_i_invite:
@@ -670,10 +733,11 @@ floe_account_start (FloeAccount *self, GError **error)
                           SIPTAG_USER_AGENT_STR ("Floe/" PACKAGE_VERSION),
                           NUTAG_M_USERNAME (self->user),
                           NUTAG_INSTANCE (instance),
-                          /* RFC 5626 when the registrar offers it; otherwise
-                           * keep the NAT binding open with OPTIONS/CRLF. */
-                          NUTAG_OUTBOUND ("outbound natify options-keepalive no-validate"),
-                          NUTAG_KEEPALIVE (self->keepalive * 1000),
+                          /* RFC 5626 flows when the registrar offers them; the
+                           * OPTIONS keep-alives are ours (on_keepalive_timeout),
+                           * Sofia keeps only the CRLF ones on TCP and TLS. */
+                          NUTAG_OUTBOUND ("outbound natify no-options-keepalive no-validate"),
+                          NUTAG_KEEPALIVE (0),
                           NUTAG_KEEPALIVE_STREAM (self->keepalive * 1000),
                           NTATAG_SIP_T1X64 (self->transaction_timeout),
                           NTATAG_CLIENT_RPORT (1),
@@ -718,6 +782,7 @@ floe_account_stop (FloeAccount *self)
   g_return_if_fail (FLOE_IS_ACCOUNT (self));
 
   g_clear_handle_id (&self->retry_source, g_source_remove);
+  stop_keepalive (self);
   if (!self->nua || self->state == FLOE_ACCOUNT_STOPPING || self->shutdown_done)
     return;
   set_state (self, FLOE_ACCOUNT_STOPPING);
@@ -825,6 +890,7 @@ floe_account_dispose (GObject *object)
   FloeAccount *self = FLOE_ACCOUNT (object);
 
   g_clear_handle_id (&self->retry_source, g_source_remove);
+  g_clear_handle_id (&self->keepalive_source, g_source_remove);
   if (self->tls_probe)
     {
       g_cancellable_cancel (self->tls_probe);

@@ -234,6 +234,29 @@ START_TEST (registrar_restart)
 }
 END_TEST
 
+START_TEST (registrar_restart_seen_by_keepalive)
+{
+  g_autofree char *registrar = server_uri (NULL);
+  FloeAccount *alice;
+  g_autoptr (GError) error = NULL;
+
+  ck_assert (sip_kamailio_start (&kam));
+  /* A long registration: only the keep-alives can notice the outage. */
+  alice = sip_test_account ("alice", "secret", registrar,
+                            "expires", 600, "keepalive", 1, "retry-min", 1, "retry-max", 2,
+                            "transaction-timeout", 2000, NULL);
+  ck_assert (floe_account_start (alice, &error));
+  ck_assert (sip_wait_int (alice, "state", FLOE_ACCOUNT_REGISTERED, 20));
+
+  sip_kamailio_stop (&kam);
+  ck_assert (sip_wait_int (alice, "state", FLOE_ACCOUNT_FAILED, 30));
+  ck_assert (sip_kamailio_start (&kam));
+  ck_assert (sip_wait_int (alice, "state", FLOE_ACCOUNT_REGISTERED, 30));
+  stop_account (alice);
+  sip_kamailio_stop (&kam);
+}
+END_TEST
+
 static gboolean
 log_has_two_pings (gpointer data)
 {
@@ -278,6 +301,7 @@ kamailio_suite (void)
   tcase_add_test (tc, wrong_password);
   tcase_add_test (tc, registrar_restart);
   tcase_add_test (tc, keepalive);
+  tcase_add_test (tc, registrar_restart_seen_by_keepalive);
   suite_add_tcase (s, tc);
   return s;
 }
