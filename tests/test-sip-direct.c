@@ -58,6 +58,12 @@ has_call (gpointer data)
 }
 
 static gboolean
+one_change (gpointer data)
+{
+  return ((Side *) data)->media_changes >= 1;
+}
+
+static gboolean
 two_changes (gpointer data)
 {
   return ((Side *) data)->media_changes >= 2;
@@ -277,35 +283,72 @@ START_TEST (srtp_policy_and_plain_peer)
 }
 END_TEST
 
-/* Sends one datagram to the agent and returns the first line of its final reply. */
-static char *
-udp_exchange (guint port, const char *request)
+static GSocket *
+raw_socket (void)
 {
-  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
   g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) dst = g_inet_socket_address_new (lo, (guint16) port);
   g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  char buf[2048];
 
   ck_assert (g_socket_bind (s, any, FALSE, NULL));
-  ck_assert (g_socket_send_to (s, dst, request, strlen (request), NULL, NULL) > 0);
-  /* The agent answers from the main loop, which we run here. */
+  return s;
+}
+
+static void
+raw_send (GSocket *s, guint port, const char *text)
+{
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) dst = g_inet_socket_address_new (lo, (guint16) port);
+  ck_assert (g_socket_send_to (s, dst, text, strlen (text), NULL, NULL) > 0);
+}
+
+/* The whole text of the next final response on s (provisional ones are
+ * skipped), running the main loop meanwhile; NULL if none comes. */
+static char *
+raw_final_response (GSocket *s)
+{
+  char buf[4096];
+
   for (int i = 0; i < 2000; i++)
     {
       if (g_socket_condition_check (s, G_IO_IN))
         {
           gssize n = g_socket_receive (s, buf, sizeof buf - 1, NULL, NULL);
-          /* Provisional answers (100 Trying) come first; wait for the final one. */
           buf[n > 0 ? n : 0] = 0;
-          if (n > 0 && !g_str_has_prefix (buf, "SIP/2.0 1"))
-            {
-              return g_strndup (buf, strcspn (buf, "\r\n"));
-            }
+          if (n > 0 && g_str_has_prefix (buf, "SIP/2.0 ") && !g_str_has_prefix (buf, "SIP/2.0 1"))
+            return g_strdup (buf);
         }
       g_main_context_iteration (NULL, FALSE);
       g_usleep (1000);
     }
   return NULL;
+}
+
+/* Sends one request from a fresh socket; the first line of the final reply. */
+static char *
+udp_exchange (guint port, const char *request)
+{
+  g_autoptr (GSocket) s = raw_socket ();
+  g_autofree char *reply = NULL;
+
+  raw_send (s, port, request);
+  reply = raw_final_response (s);
+  return reply ? g_strndup (reply, strcspn (reply, "\r\n")) : NULL;
+}
+
+/* A header's value in a message, or NULL. */
+static char *
+header_value (const char *msg, const char *name)
+{
+  g_autofree char *needle = g_strdup_printf ("\r\n%s:", name);
+  const char *p = strstr (msg, needle);
+
+  if (!p)
+    return NULL;
+  p += strlen (needle);
+  while (*p == ' ')
+    p++;
+  return g_strndup (p, strcspn (p, "\r\n"));
 }
 
 static char *
@@ -331,6 +374,66 @@ make_invite (guint port, const char *user, const char *content_type, const char 
 {
   return make_request ("INVITE", port, user, NULL, content_type, body);
 }
+
+START_TEST (incoming_call_without_offer)
+{
+  FloeAccount *bob = sip_test_account ("bob", NULL, NULL, NULL);
+  Side b = { .ring = TRUE, .ice = bob_ice };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) peer = raw_socket ();
+  guint port;
+  g_autofree char *invite = NULL, *ok = NULL, *to = NULL, *call_id = NULL, *ack = NULL;
+  g_autofree char *bye = NULL, *bye_reply = NULL;
+  const char *answer = "v=0\r\no=- 7 7 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                       "m=audio 43000 RTP/AVP 0\r\n";
+
+  ck_assert (floe_account_start (bob, &error));
+  g_signal_connect (bob, "incoming-call", G_CALLBACK (on_incoming_call), &b);
+  port = (guint) g_ascii_strtoull (strrchr (floe_account_get_contact (bob), ':') + 1, NULL, 10);
+
+  /* A caller that leaves the offer to us (RFC 3261 13.2.1). */
+  invite = make_request ("INVITE", port, "bob", NULL, "application/sdp", "");
+  raw_send (peer, port, invite);
+  ck_assert (sip_wait (has_call, &b, 20));
+  floe_call_answer (b.call);
+  ok = raw_final_response (peer);
+  ck_assert_ptr_nonnull (ok);
+  ck_assert_msg (g_str_has_prefix (ok, "SIP/2.0 200"), "got %s", ok);
+  ck_assert_ptr_nonnull (strstr (ok, "m=audio 42000 RTP/"));
+  ck_assert_ptr_nonnull (strstr (ok, "a=ice-ufrag:b0bb"));
+
+  /* Our answer comes in the ACK. */
+  to = header_value (ok, "To");
+  call_id = header_value (ok, "Call-ID");
+  ck_assert (to && call_id);
+  ack = g_strdup_printf ("ACK sip:bob@127.0.0.1:%u SIP/2.0\r\n"
+                         "Via: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bK-ack%08x\r\n"
+                         "Max-Forwards: 70\r\nFrom: <sip:mallory@127.0.0.1>;tag=m1\r\nTo: %s\r\n"
+                         "Call-ID: %s\r\nCSeq: 1 ACK\r\nContent-Type: application/sdp\r\n"
+                         "Content-Length: %zu\r\n\r\n%s",
+                         port, g_random_int (), to, call_id, strlen (answer), answer);
+  raw_send (peer, port, ack);
+  ck_assert (sip_wait_int (b.call, "state", FLOE_CALL_ACTIVE, 20));
+  ck_assert (sip_wait (one_change, &b, 20));
+  ck_assert_uint_eq (b.remote_port, 43000);
+  ck_assert_int_eq (b.last.codec.codec, FLOE_CODEC_PCMU);
+  ck_assert (!b.last.ice);
+
+  bye = g_strdup_printf ("BYE sip:bob@127.0.0.1:%u SIP/2.0\r\n"
+                         "Via: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bK-bye%08x\r\n"
+                         "Max-Forwards: 70\r\nFrom: <sip:mallory@127.0.0.1>;tag=m1\r\nTo: %s\r\n"
+                         "Call-ID: %s\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+                         port, g_random_int (), to, call_id);
+  raw_send (peer, port, bye);
+  bye_reply = raw_final_response (peer);
+  ck_assert_msg (bye_reply && g_str_has_prefix (bye_reply, "SIP/2.0 200"), "BYE got %s", bye_reply);
+  ck_assert (sip_wait_int (b.call, "state", FLOE_CALL_ENDED, 20));
+  ck_assert_int_eq (floe_call_get_end_reason (b.call), FLOE_CALL_END_HANGUP_REMOTE);
+
+  stop_account (bob);
+  side_clear (&b);
+}
+END_TEST
 
 START_TEST (bad_requests)
 {
@@ -417,6 +520,7 @@ direct_suite (void)
   tcase_add_test (tc, direct_call);
   tcase_add_test (tc, cancel_busy_and_decline);
   tcase_add_test (tc, srtp_policy_and_plain_peer);
+  tcase_add_test (tc, incoming_call_without_offer);
   tcase_add_test (tc, bad_requests);
   suite_add_tcase (s, tc);
   return s;
