@@ -188,13 +188,68 @@ def test_expectation_not_met():
           "the verdict says which pair the call took", str(verdict))
 
 
+class Coturn:
+    """A TURN server on loopback with one long-term user, UDP and TCP."""
+    USER, PASSWORD = "floe", "turn-secret"
+
+    def __init__(self, workdir):
+        self.port = free_port()
+        self.pidfile = os.path.join(workdir, "turnserver.pid")
+        self.log = open(os.path.join(workdir, "turnserver.log"), "w")
+        self.proc = subprocess.Popen(
+            [TURNSERVER, "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
+             "--listening-port=%d" % self.port, "--lt-cred-mech",
+             "--user=%s:%s" % (self.USER, self.PASSWORD), "--realm=floe.test", "--no-cli", "--no-tls",
+             "--no-dtls", "--allow-loopback-peers", "--pidfile=" + self.pidfile,
+             "--log-file=stdout", "--simple-log"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        sys.exit("turnserver did not start; see " + self.log.name)
+
+    def args(self):
+        os.environ["FLOE_TEST_TURN_PASSWORD"] = self.PASSWORD
+        return ["--turn", "turn:127.0.0.1:%d?transport=tcp" % self.port, "--turn-user", self.USER,
+                "--turn-password-env", "FLOE_TEST_TURN_PASSWORD", "--ice-policy", "relay-only"]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def test_relayed_over_tcp(workdir):
+    turn = Coturn(workdir)
+    try:
+        bob = floe("bob", "--auto-answer", "--play", "tone:660", "--expect-audio", *turn.args())
+        time.sleep(1.0)
+        status, events, err = finish(floe("alice", "--call", "sip:bob@127.0.0.1:%d" % KAM.port,
+                                          "--play", "tone:440", "--expect-audio", "--expect-pair", "relay",
+                                          "--duration", "2", *turn.args()))
+        b_status, _, b_err = finish(bob)
+    finally:
+        turn.stop()
+    check(status == OK and b_status == OK, "a relay-only call through TURN over TCP passes (exit %s, %s)"
+          % (status, b_status), err + b_err)
+    cands = [e["type"] for e in events if e["event"] == "candidate"]
+    check(cands and set(cands) == {"relay"}, "relay-only announces relayed candidates only", str(cands))
+    check(turn.PASSWORD not in err + b_err + json.dumps(events), "the TURN password never reaches the log")
+
+
 def main():
-    global FLOE, KAMAILIO, KAM
+    global FLOE, KAMAILIO, KAM, TURNSERVER
     KAMAILIO = shutil.which("kamailio") or "/usr/sbin/kamailio"
     if not os.access(KAMAILIO, os.X_OK):
         print("SKIP: kamailio is not installed (apt-get install kamailio)")
         return 77
     FLOE = floe_program()
+    TURNSERVER = shutil.which("turnserver")
     workdir = tempfile.mkdtemp(prefix="floe-headless-")
     KAM = Kamailio(workdir)
     try:
@@ -202,6 +257,10 @@ def main():
         test_wrong_password()
         test_unreachable_callee()
         test_expectation_not_met()
+        if TURNSERVER:
+            test_relayed_over_tcp(workdir)
+        else:
+            print("SKIP: turnserver is not installed (apt-get install coturn): no relayed call")
     finally:
         KAM.stop()
     if failures:
