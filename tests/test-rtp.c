@@ -889,6 +889,78 @@ START_TEST (test_rtt_and_report_block)
 }
 END_TEST
 
+/* Two endpoints over a virtual network with 37 ms one way: A streams RTP
+ * and sends an SR; B answers 300 ms later with an RR built from its
+ * receiver statistics; A's RTT from that block is the 74 ms round trip.
+ * Every packet goes through the real packers and parsers. */
+START_TEST (test_rtcp_round_trip_time)
+{
+  const uint64_t one_way = 37000;
+  const uint64_t epoch_us = 1795262400ull * 1000000u; /* A's wall clock */
+  media_rtp_sender *a = media_rtp_sender_new (48000);
+  media_rtp_sender_info ai;
+  media_rtp_sender_info_get (a, &ai);
+  media_rtp_source *b_view = media_rtp_source_new (ai.ssrc, 48000);
+  uint8_t pkt[256], payload[40] = { 0 };
+  /* A.1 counts cycles from the first sequence number, random here. */
+  uint32_t want_ext_highest = (uint32_t) ai.next_seq + 49;
+
+  uint64_t t = 0;
+  for (uint32_t i = 0; i < 50; i++, t += 20000)
+    {
+      int n = media_rtp_sender_pack (a, 111, false, i * 960, payload,
+                                     sizeof payload, pkt, sizeof pkt);
+      media_rtp_packet p;
+      ck_assert_int_eq (media_rtp_parse (pkt, (size_t) n, &p), 0);
+      media_rtp_source_update (b_view, p.seq, p.timestamp, t + one_way);
+    }
+
+  /* A's SR at t, B gets it one_way later. */
+  media_rtp_sender_info_get (a, &ai);
+  media_rtcp_report sr = { .ssrc = ai.ssrc, .has_sender_info = true,
+                           .ntp = media_rtcp_ntp_from_unix_us (epoch_us + t),
+                           .rtp_ts = ai.last_timestamp,
+                           .packet_count = (uint32_t) ai.packets,
+                           .octet_count = (uint32_t) ai.octets };
+  media_rtcp_writer w;
+  media_rtcp_writer_init (&w, pkt, sizeof pkt);
+  media_rtcp_write_report (&w, &sr);
+  media_rtcp_write_sdes_cname (&w, ai.ssrc, "a@test");
+  int n = media_rtcp_writer_finish (&w);
+  ck_assert_int_eq (media_rtcp_validate (pkt, (size_t) n), 0);
+  media_rtcp_packet rp;
+  size_t off = 0;
+  ck_assert_int_eq (media_rtcp_next (pkt, (size_t) n, &off, &rp), 1);
+  ck_assert_uint_eq (rp.u.report.packet_count, 50);
+  ck_assert_uint_eq (rp.u.report.octet_count, 50 * sizeof payload);
+  media_rtp_source_note_sr (b_view, rp.u.report.ntp, t + one_way);
+
+  /* B's RR 300 ms after the SR arrived; A gets it one_way later. */
+  uint64_t t_rr = t + one_way + 300000;
+  media_rtcp_report rr = { .ssrc = 0xb0b, .n_blocks = 1 };
+  media_rtcp_report_block_fill (&rr.blocks[0], b_view, t_rr);
+  media_rtcp_writer_init (&w, pkt, sizeof pkt);
+  media_rtcp_write_report (&w, &rr);
+  n = media_rtcp_writer_finish (&w);
+  off = 0;
+  ck_assert_int_eq (media_rtcp_next (pkt, (size_t) n, &off, &rp), 1);
+  const media_rtcp_report_block *blk = &rp.u.report.blocks[0];
+  ck_assert_uint_eq (blk->ssrc, ai.ssrc);
+  ck_assert_int_eq (blk->cumulative_lost, 0);
+  ck_assert_uint_eq (blk->fraction_lost, 0);
+  ck_assert_uint_eq (blk->jitter, 0);
+  ck_assert_uint_eq (blk->ext_highest_seq, want_ext_highest);
+  int64_t rtt = media_rtcp_rtt_us (
+    media_rtcp_ntp_from_unix_us (epoch_us + t_rr + one_way), blk->lsr,
+    blk->dlsr);
+  ck_assert_msg (llabs (rtt - 2 * (int64_t) one_way) <= 40, "rtt %lld",
+                 (long long) rtt);
+
+  media_rtp_source_free (b_view);
+  media_rtp_sender_free (a);
+}
+END_TEST
+
 START_TEST (test_rtcp_interval)
 {
   /* Two parties both sending, 250 octets/s of RTCP, 100-octet reports:
@@ -1029,6 +1101,7 @@ rtp_suite (void)
   tcase_add_test (tc, test_rtcp_sdes_chunks);
   tcase_add_test (tc, test_rtcp_garbage);
   tcase_add_test (tc, test_rtt_and_report_block);
+  tcase_add_test (tc, test_rtcp_round_trip_time);
   tcase_add_test (tc, test_rtcp_interval);
   suite_add_tcase (s, tc);
   tc = tcase_create ("demux");
