@@ -419,10 +419,38 @@ START_TEST (incoming_call_without_offer)
   ck_assert_int_eq (b.last.codec.codec, FLOE_CODEC_PCMU);
   ck_assert (!b.last.ice);
 
+  /* A re-INVITE without an offer, answered sendonly in its ACK: the peer
+   * puts us on hold. */
+  {
+    const char *hold = "v=0\r\no=- 7 8 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                       "m=audio 43000 RTP/AVP 0\r\na=sendonly\r\n";
+    g_autofree char *reinvite = g_strdup_printf ("INVITE sip:bob@127.0.0.1:%u SIP/2.0\r\n"
+                                                 "Via: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bK-re%08x\r\n"
+                                                 "Max-Forwards: 70\r\nFrom: <sip:mallory@127.0.0.1>;tag=m1\r\n"
+                                                 "To: %s\r\nCall-ID: %s\r\nCSeq: 3 INVITE\r\n"
+                                                 "Contact: <sip:mallory@127.0.0.1:1>\r\nContent-Length: 0\r\n\r\n",
+                                                 port, g_random_int (), to, call_id);
+    g_autofree char *reok = NULL, *reack = NULL;
+    raw_send (peer, port, reinvite);
+    reok = raw_final_response (peer);
+    ck_assert_msg (reok && g_str_has_prefix (reok, "SIP/2.0 200"), "re-INVITE got %s", reok);
+    ck_assert_ptr_nonnull (strstr (reok, "m=audio 42000 RTP/"));
+    reack = g_strdup_printf ("ACK sip:bob@127.0.0.1:%u SIP/2.0\r\n"
+                             "Via: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bK-rack%08x\r\n"
+                             "Max-Forwards: 70\r\nFrom: <sip:mallory@127.0.0.1>;tag=m1\r\nTo: %s\r\n"
+                             "Call-ID: %s\r\nCSeq: 3 ACK\r\nContent-Type: application/sdp\r\n"
+                             "Content-Length: %zu\r\n\r\n%s",
+                             port, g_random_int (), to, call_id, strlen (hold), hold);
+    raw_send (peer, port, reack);
+    ck_assert (sip_wait_int (b.call, "remote-held", TRUE, 20));
+    ck_assert_uint_eq (b.media_changes, 2);
+    ck_assert_int_eq (b.last.direction, FLOE_SDP_RECVONLY);
+  }
+
   bye = g_strdup_printf ("BYE sip:bob@127.0.0.1:%u SIP/2.0\r\n"
                          "Via: SIP/2.0/UDP 127.0.0.1:1;rport;branch=z9hG4bK-bye%08x\r\n"
                          "Max-Forwards: 70\r\nFrom: <sip:mallory@127.0.0.1>;tag=m1\r\nTo: %s\r\n"
-                         "Call-ID: %s\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+                         "Call-ID: %s\r\nCSeq: 4 BYE\r\nContent-Length: 0\r\n\r\n",
                          port, g_random_int (), to, call_id);
   raw_send (peer, port, bye);
   bye_reply = raw_final_response (peer);
