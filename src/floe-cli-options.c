@@ -123,13 +123,29 @@ floe_expect_pair_name (FloeExpectPair expect)
   return expect_pair_names[expect];
 }
 
-/* Fills flags the command line left unset from the key-file's values. */
-static void
-take_string (GKeyFile *kf, const char *group, const char *key, char **field)
+/* The key-file's settings and the flags they stand for; the command line
+ * wins where it said something. */
+static const struct
 {
-  if (*field == NULL)
-    *field = g_key_file_get_string (kf, group, key, NULL);
-}
+  const char *group, *key;
+  size_t offset;
+} config_keys[] = {
+  { "account", "uri", G_STRUCT_OFFSET (Flags, account) },
+  { "account", "password-file", G_STRUCT_OFFSET (Flags, password_file) },
+  { "account", "password-env", G_STRUCT_OFFSET (Flags, password_env) },
+  { "account", "registrar", G_STRUCT_OFFSET (Flags, registrar) },
+  { "account", "proxy", G_STRUCT_OFFSET (Flags, proxy) },
+  { "account", "transport", G_STRUCT_OFFSET (Flags, transport) },
+  { "account", "ca-file", G_STRUCT_OFFSET (Flags, ca_file) },
+  { "account", "listen", G_STRUCT_OFFSET (Flags, listen) },
+  { "ice", "turn-username", G_STRUCT_OFFSET (Flags, turn_user) },
+  { "ice", "turn-password-file", G_STRUCT_OFFSET (Flags, turn_password_file) },
+  { "ice", "turn-password-env", G_STRUCT_OFFSET (Flags, turn_password_env) },
+  { "ice", "policy", G_STRUCT_OFFSET (Flags, ice_policy) },
+  { "ice", "interfaces", G_STRUCT_OFFSET (Flags, interfaces) },
+  { "media", "srtp", G_STRUCT_OFFSET (Flags, srtp) },
+  { "media", "codecs", G_STRUCT_OFFSET (Flags, codecs) },
+};
 
 static gboolean
 load_config (Flags *f, GError **error)
@@ -150,25 +166,16 @@ load_config (Flags *f, GError **error)
                    f->config);
       return FALSE;
     }
-  take_string (kf, "account", "uri", &f->account);
-  take_string (kf, "account", "password-file", &f->password_file);
-  take_string (kf, "account", "password-env", &f->password_env);
-  take_string (kf, "account", "registrar", &f->registrar);
-  take_string (kf, "account", "proxy", &f->proxy);
-  take_string (kf, "account", "transport", &f->transport);
-  take_string (kf, "account", "ca-file", &f->ca_file);
-  take_string (kf, "account", "listen", &f->listen);
+  for (size_t i = 0; i < G_N_ELEMENTS (config_keys); i++)
+    {
+      char **field = G_STRUCT_MEMBER_P (f, config_keys[i].offset);
+      if (*field == NULL)
+        *field = g_key_file_get_string (kf, config_keys[i].group, config_keys[i].key, NULL);
+    }
   if (f->stun == NULL)
     f->stun = g_key_file_get_string_list (kf, "ice", "stun", NULL, NULL);
   if (f->turn == NULL)
     f->turn = g_key_file_get_string_list (kf, "ice", "turn", NULL, NULL);
-  take_string (kf, "ice", "turn-username", &f->turn_user);
-  take_string (kf, "ice", "turn-password-file", &f->turn_password_file);
-  take_string (kf, "ice", "turn-password-env", &f->turn_password_env);
-  take_string (kf, "ice", "policy", &f->ice_policy);
-  take_string (kf, "ice", "interfaces", &f->interfaces);
-  take_string (kf, "media", "srtp", &f->srtp);
-  take_string (kf, "media", "codecs", &f->codecs);
   return TRUE;
 }
 
