@@ -182,30 +182,26 @@ sip_kamailio_start (SipKamailio *k)
 void
 sip_kamailio_stop (SipKamailio *k)
 {
+  g_autofree char *pidfile = k->dir ? g_build_filename (k->dir, "kamailio.pid", NULL) : NULL;
+  g_autofree char *text = NULL;
+
   if (k->pid > 0)
     {
       kill (k->pid, SIGTERM);
       waitpid (k->pid, NULL, 0);
       k->pid = 0;
     }
-  else if (k->dir)
+  /* One started by another (forked, perhaps crashed) test process: its pid
+   * file still names it. */
+  if (pidfile && g_file_get_contents (pidfile, &text, NULL, NULL))
     {
-      /* Started by a forked test process: find it through its pid file. */
-      g_autofree char *pidfile = g_build_filename (k->dir, "kamailio.pid", NULL);
-      g_autofree char *text = NULL;
-      if (g_file_get_contents (pidfile, &text, NULL, NULL))
-        {
-          pid_t pid = (pid_t) atoi (text);
-          if (pid > 1 && kill (pid, SIGTERM) == 0)
-            for (int i = 0; i < 100 && kill (pid, 0) == 0; i++)
-              g_usleep (50 * 1000);
-        }
+      pid_t pid = (pid_t) atoi (text);
+      if (pid > 1 && kill (pid, SIGTERM) == 0)
+        for (int i = 0; i < 100 && kill (pid, 0) == 0; i++)
+          g_usleep (50 * 1000);
     }
-  if (k->dir)
-    {
-      g_autofree char *pidfile = g_build_filename (k->dir, "kamailio.pid", NULL);
-      g_unlink (pidfile);
-    }
+  if (pidfile)
+    g_unlink (pidfile);
 }
 
 void
