@@ -3,10 +3,18 @@
 # by `make demo`; needs root.
 #
 #   lab_up                      the fake internet 203.0.113.0/24 (namespace "inet")
-#   lab_site NAME KIND N        a site on 10.N.0.0/24 behind a NAT of KIND, its
+#   lab_site NAME KIND N [MS]   a site on 10.N.0.0/24 behind a NAT of KIND, its
 #                               router at 203.0.113.(100+N); KIND is one of
 #                               open full-cone address-restricted port-restricted
-#                               symmetric udp-blocked
+#                               symmetric udp-blocked. With MS, the router's
+#                               uplink delays every frame by MS each way.
+#                               Its first host is NAME, at 10.N.0.2.
+#   lab_host SITE NAME I        one more host on SITE's LAN, at 10.N.0.(1+I)
+#                               (port-restricted and symmetric sites only:
+#                               the cone NATs forward inbound to the first host)
+#   lab_servers                 Kamailio (SIP, UDP+TCP 5060) and coturn (STUN/TURN,
+#                               UDP+TCP 3478, TLS 5349) on 203.0.113.10; users in
+#                               $LAB_DIR/sip-users, secrets in $LAB_DIR/*-secret
 #   lab_ns NAME                 the namespace of host NAME (or "inet")
 #   lab_spawn NS LOG CMD...     start CMD in NS in the background; stopped by lab_down
 #   lab_loss SITE PERCENT       drop PERCENT% of UDP crossing SITE's router
@@ -18,6 +26,8 @@
 LAB_ID=${LAB_ID:-fl$$}
 LAB_DIR=${LAB_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/floe-lab.XXXXXX")}
 LAB_INET_GW=203.0.113.1
+LAB_SERVER=203.0.113.10
+LAB_SRCDIR=${LAB_SRCDIR:-${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab}
 
 lab_ns ()
 {
@@ -76,11 +86,27 @@ lab_server_addr ()
 	ip -n "$(lab_ns inet)" addr add "$1/24" dev br0
 }
 
-# Plug namespace $1's interface $2 into the fake internet with address $3.
+# Plug namespace $1's interface $2 into the fake internet with address $3
+# (port name suffix $4). With a delay $5 (ms), the cable runs through a
+# namespace of its own where tests/lab/delayline.py holds every frame.
 _lab_attach_wan ()
 {
 	port="w$LAB_ID-$4"
-	ip link add "$2" netns "$1" type veth peer name "$port" netns "$(lab_ns inet)" || return 1
+	if [ -n "${5:-}" ]; then
+		dly=$(lab_ns "d-$4")
+		_lab_netns_add "$dly" || return 1
+		# No addresses and no IPv6 there: the namespace only carries frames.
+		ip netns exec "$dly" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+		ip link add name "$2" netns "$1" type veth peer name up0 netns "$dly" || return 1
+		ip link add name up1 netns "$dly" type veth peer name "$port" netns "$(lab_ns inet)" || return 1
+		ip -n "$dly" link set up0 up
+		ip -n "$dly" link set up1 up
+		lab_spawn "$dly" "$LAB_DIR/delay-$4.log" \
+			python3 "$LAB_SRCDIR/delayline.py" up0 up1 "$5"
+	else
+		ip link add name "$2" netns "$1" type veth peer name "$port" netns "$(lab_ns inet)" || return 1
+	fi
 	ip -n "$(lab_ns inet)" link set "$port" master br0 up
 	ip -n "$1" addr add "$3/24" dev "$2"
 	ip -n "$1" link set "$2" up
@@ -89,28 +115,41 @@ _lab_attach_wan ()
 
 lab_site ()
 {
-	name=$1 kind=$2 n=$3
-	host=$(lab_ns "$name")
+	name=$1 kind=$2 n=$3 delay=${4:-}
 	wan_ip=203.0.113.$((100 + n))
-	_lab_netns_add "$host" || return 1
 	echo "$kind" >"$LAB_DIR/kind-$name"
+	echo "$n" >"$LAB_DIR/net-$name"
 	if [ "$kind" = open ]; then
-		_lab_attach_wan "$host" eth0 "$wan_ip" "$n"
+		_lab_netns_add "$(lab_ns "$name")" || return 1
+		_lab_attach_wan "$(lab_ns "$name")" eth0 "$wan_ip" "$n" "$delay"
 		return
 	fi
 
 	router=$(lab_ns "r-$name")
 	_lab_netns_add "$router" || return 1
-	_lab_attach_wan "$router" wan "$wan_ip" "$n" || return 1
-	ip link add eth0 netns "$host" type veth peer name lan netns "$router" || return 1
+	_lab_attach_wan "$router" wan "$wan_ip" "$n" "$delay" || return 1
+	# The LAN is a bridge, so that a site can hold more than one host.
+	ip -n "$router" link add lan type bridge
 	ip -n "$router" addr add "10.$n.0.1/24" dev lan
 	ip -n "$router" link set lan up
-	ip -n "$host" addr add "10.$n.0.2/24" dev eth0
-	ip -n "$host" link set eth0 up
-	ip -n "$host" route add default via "10.$n.0.1"
 	ip netns exec "$router" sysctl -qw net.ipv4.ip_forward=1
 	lab_nat_rules "$kind" "10.$n.0.2" | ip netns exec "$router" nft -f - ||
-		lab_fail "could not install the $kind NAT rules for $name"
+		lab_fail "could not install the $kind NAT rules for $name" || return 1
+	lab_host "$name" "$name" 1
+}
+
+lab_host ()
+{
+	site=$1 name=$2 i=$3
+	n=$(cat "$LAB_DIR/net-$site")
+	host=$(lab_ns "$name")
+	router=$(lab_ns "r-$site")
+	_lab_netns_add "$host" || return 1
+	ip link add name eth0 netns "$host" type veth peer name "l$i" netns "$router" || return 1
+	ip -n "$router" link set "l$i" master lan up
+	ip -n "$host" addr add "10.$n.0.$((1 + i))/24" dev eth0
+	ip -n "$host" link set eth0 up
+	ip -n "$host" route add default via "10.$n.0.1"
 }
 
 # The nftables ruleset of each NAT kind (RFC 4787 terms). Linux's masquerade
@@ -164,6 +203,82 @@ lab_loss ()
 		meta l4proto udp numgen random mod 100 "<" "$2" drop
 }
 
+# _lab_wait_tcp NS IP PORT LOG: wait until something listens there.
+_lab_wait_tcp ()
+{
+	i=0
+	until ip netns exec "$1" python3 -c 'import socket, sys
+socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1).close()' "$2" "$3" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -ge 100 ]; then
+			cat "$4" >&2
+			lab_fail "nothing listens on $2:$3 (see $4)"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+_lab_secret ()
+{
+	od -An -N12 -tx1 /dev/urandom | tr -d ' \n'
+}
+
+# The lab's servers on $LAB_SERVER: Kamailio as registrar and proxy for
+# users alice, bob and u1..u$LAB_USERS, every one with the password in
+# $LAB_DIR/sip-secret; coturn with the long-term credential
+# floe:$(cat $LAB_DIR/turn-secret) in realm floe.lab, its relay addresses
+# on the same IP, TLS with a self-signed certificate in $LAB_DIR/turn.pem.
+lab_servers ()
+{
+	inet=$(lab_ns inet)
+	lab_server_addr "$LAB_SERVER" || return 1
+	_lab_secret >"$LAB_DIR/sip-secret"
+	_lab_secret >"$LAB_DIR/turn-secret"
+	chmod 600 "$LAB_DIR/sip-secret" "$LAB_DIR/turn-secret"
+	sip=$(cat "$LAB_DIR/sip-secret")
+	{
+		for user in alice bob $(seq -f 'u%g' 1 "${LAB_USERS:-200}"); do
+			printf '$sht(users=>%s) = "%s";\n' "$user" "$sip"
+		done
+	} >"$LAB_DIR/users.cfg"
+	sed -e "s|@IP@|$LAB_SERVER|g" -e "s|@DIR@|$LAB_DIR|g" \
+		"$LAB_SRCDIR/kamailio-lab.cfg" >"$LAB_DIR/kamailio.cfg"
+	lab_spawn "$inet" "$LAB_DIR/kamailio.log" \
+		/usr/sbin/kamailio -f "$LAB_DIR/kamailio.cfg" -DD -E -Y "$LAB_DIR" \
+		-w "$LAB_DIR" -P "$LAB_DIR/kamailio.pid"
+
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$LAB_SERVER" \
+		-keyout "$LAB_DIR/turn.key" -out "$LAB_DIR/turn.pem" >/dev/null 2>&1 ||
+		lab_fail "openssl could not make the TURN certificate" || return 1
+	# The credential goes in a config file, not on a command line others see.
+	cat >"$LAB_DIR/turnserver.conf" <<CONF
+listening-ip=$LAB_SERVER
+relay-ip=$LAB_SERVER
+listening-port=3478
+tls-listening-port=5349
+cert=$LAB_DIR/turn.pem
+pkey=$LAB_DIR/turn.key
+no-dtls
+lt-cred-mech
+fingerprint
+realm=floe.lab
+user=floe:$(cat "$LAB_DIR/turn-secret")
+userdb=$LAB_DIR/turndb
+log-file=$LAB_DIR/turnserver.log
+simple-log
+no-stdout-log
+pidfile=$LAB_DIR/turnserver.pid
+no-cli
+CONF
+	chmod 600 "$LAB_DIR/turnserver.conf"
+	lab_spawn "$inet" "$LAB_DIR/turnserver.out" \
+		/usr/bin/turnserver -c "$LAB_DIR/turnserver.conf"
+	_lab_wait_tcp "$inet" "$LAB_SERVER" 5060 "$LAB_DIR/kamailio.log" || return 1
+	_lab_wait_tcp "$inet" "$LAB_SERVER" 3478 "$LAB_DIR/turnserver.log" || return 1
+	_lab_wait_tcp "$inet" "$LAB_SERVER" 5349 "$LAB_DIR/turnserver.log"
+}
+
 lab_spawn ()
 {
 	ns=$1 log=$2
@@ -196,3 +311,9 @@ lab_down ()
 	rm -f "$LAB_DIR"/kind-*
 	rmdir "$LAB_DIR" 2>/dev/null || true
 }
+
+# Run as a program (sh lab.sh FUNCTION ARGS...), for tests written in other
+# languages: LAB_ID and LAB_DIR must then come from the environment.
+case ${0##*/} in
+lab.sh) "$@" ;;
+esac
