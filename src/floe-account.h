@@ -55,7 +55,9 @@ typedef enum
  *   "ca-file"          PEM file of CAs to trust for TLS, or NULL for the system's
  *   "verify-tls"       verify the server certificate (default TRUE)
  *   "expires"          registration lifetime asked for, seconds (default 600)
- *   "keepalive"        seconds between keep-alives on the flow (default 25; 0 off)
+ *   "keepalive"        seconds between keep-alives on the registration flow
+ *                      (OPTIONS to the registrar; CRLF too on TCP/TLS); a
+ *                      ping nobody answers starts a new registration (default 25; 0 off)
  *   "retry-min", "retry-max"  backoff bounds in seconds after a failure (default 5, 300)
  *   "transaction-timeout"     SIP timer F/B in milliseconds (default 32000)
  *   "srtp"             FloeSrtpPolicy for calls (default optional)
