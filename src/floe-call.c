@@ -9,7 +9,6 @@
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
-#include <sofia-sip/sip_util.h>
 #include <string.h>
 
 struct _FloeCall
@@ -39,7 +38,7 @@ struct _FloeCall
   char *answer_key;         /* our a=crypto line when answering */
   guint64 session_id;
   guint64 session_version;
-  gboolean plain_offer;     /* after a 488/421: no ICE, SRTP only if required */
+  gboolean plain_offer;     /* after a 488: no ICE, SRTP only if required */
   gboolean plain_retry_done;
 
   /* offer/answer state */
@@ -351,24 +350,21 @@ floe_call_dial (FloeCall *self)
   send_invite (self, FALSE);
 }
 
-/* The first INVITE was refused for what its offer carried: after a 488,
- * try once more with plain SDP (no ICE; SRTP only if required); after a
- * 421 asking for ICE (RFC 5768) to a plain offer, once more with ICE. A
- * fresh handle, as the refused one has ended its dialog. */
+/* The first INVITE was refused for what its offer carried (488): try once
+ * more with plain SDP, no ICE and SRTP only if required, on a fresh handle
+ * (the refused one has ended its dialog). A 421 needs no retry: we always
+ * send Supported: ice (RFC 5768) and offer ICE when we have it, so it asks
+ * for something else we lack, and the call ends saying so. */
 static gboolean
-retry_offer (FloeCall *self, int status, const sip_t *sip)
+retry_offer (FloeCall *self, int status)
 {
-  if (self->plain_retry_done || self->state == FLOE_CALL_ENDING)
-    return FALSE;
-  if (status == 488 && !self->plain_offer && (self->ice || self->srtp == FLOE_SRTP_OPTIONAL))
-    self->plain_offer = TRUE;
-  else if (status == 421 && self->plain_offer && self->ice && sip && sip_has_feature (sip->sip_require, "ice"))
-    self->plain_offer = FALSE;
-  else
+  if (self->plain_retry_done || self->state == FLOE_CALL_ENDING || status != 488 || self->plain_offer
+      || !(self->ice || self->srtp == FLOE_SRTP_OPTIONAL))
     return FALSE;
   self->plain_retry_done = TRUE;
-  g_message ("call %s: %d to our offer, offering again %s ICE", self->remote_uri, status,
-             self->plain_offer ? "without" : "with");
+  self->plain_offer = TRUE;
+  g_message ("call %s: 488 to our offer, offering again without ICE%s", self->remote_uri,
+             self->srtp == FLOE_SRTP_OPTIONAL ? " and SRTP" : "");
   g_clear_pointer (&self->nh, nua_handle_destroy);
   self->nh = nua_handle (floe_account_get_nua (self->account), G_OBJECT (self),
                          SIPTAG_TO_STR (self->remote_uri), TAG_END ());
@@ -407,7 +403,7 @@ on_invite_response (FloeCall *self, int status, const char *phrase, const sip_t 
   self->hold_wanted = self->held;
   if (initial)
     {
-      if (retry_offer (self, status, sip))
+      if (retry_offer (self, status))
         return;
       end_call (self, self->pending_end ? self->pending_end : reason_from_status (status, sip), status, phrase);
       return;

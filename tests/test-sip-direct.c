@@ -294,6 +294,13 @@ raw_socket (void)
   return s;
 }
 
+static guint16
+raw_port (GSocket *s)
+{
+  g_autoptr (GSocketAddress) a = g_socket_get_local_address (s, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (a));
+}
+
 static void
 raw_send (GSocket *s, guint port, const char *text)
 {
@@ -349,6 +356,52 @@ header_value (const char *msg, const char *name)
   while (*p == ' ')
     p++;
   return g_strndup (p, strcspn (p, "\r\n"));
+}
+
+/* The next request on s, running the main loop meanwhile; NULL if none. */
+static char *
+raw_next_request (GSocket *s, GSocketAddress **from)
+{
+  char buf[8192];
+
+  for (int i = 0; i < 2000; i++)
+    {
+      if (g_socket_condition_check (s, G_IO_IN))
+        {
+          gssize n = g_socket_receive_from (s, from, buf, sizeof buf - 1, NULL, NULL);
+          buf[n > 0 ? n : 0] = 0;
+          if (n > 0 && !g_str_has_prefix (buf, "SIP/2.0 ") && !g_str_has_prefix (buf, "ACK "))
+            return g_strdup (buf);
+          if (from)
+            g_clear_object (from);
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return NULL;
+}
+
+/* Answers request on s as a bare UAS would: its Via, From, Call-ID and
+ * CSeq copied, a To tag added. */
+static void
+raw_respond (GSocket *s, GSocketAddress *to, const char *request, const char *status, const char *body)
+{
+  g_autofree char *via = header_value (request, "Via");
+  g_autofree char *from = header_value (request, "From");
+  g_autofree char *to_hdr = header_value (request, "To");
+  g_autofree char *call_id = header_value (request, "Call-ID");
+  g_autofree char *cseq = header_value (request, "CSeq");
+  g_autofree char *text = NULL;
+  guint16 port = raw_port (s);
+
+  ck_assert (via && from && to_hdr && call_id && cseq);
+  text = g_strdup_printf ("SIP/2.0 %s\r\nVia: %s\r\nFrom: %s\r\nTo: %s%s\r\nCall-ID: %s\r\nCSeq: %s\r\n"
+                          "Contact: <sip:plain@127.0.0.1:%u>\r\n%s"
+                          "Content-Length: %zu\r\n\r\n%s",
+                          status, via, from, to_hdr, strstr (to_hdr, "tag=") ? "" : ";tag=raw1", call_id, cseq,
+                          port, body ? "Content-Type: application/sdp\r\n" : "",
+                          body ? strlen (body) : 0, body ? body : "");
+  ck_assert (g_socket_send_to (s, to, text, strlen (text), NULL, NULL) > 0);
 }
 
 static char *
@@ -463,6 +516,63 @@ START_TEST (incoming_call_without_offer)
 }
 END_TEST
 
+START_TEST (refused_offer_retried_plain)
+{
+  FloeAccount *alice = sip_test_account ("alice", NULL, NULL, NULL);
+  g_autoptr (GSocket) peer = raw_socket ();
+  g_autoptr (GSocketAddress) from1 = NULL, from2 = NULL, from3 = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *uri = NULL, *first = NULL, *second = NULL, *bye = NULL;
+  Side a = { 0 };
+  const char *plain = "v=0\r\no=- 9 9 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                      "m=audio 44000 RTP/AVP 8\r\n";
+  FloeCall *call;
+
+  ck_assert (floe_account_start (alice, &error));
+  uri = g_strdup_printf ("sip:plain@127.0.0.1:%u", raw_port (peer));
+  call = floe_account_new_call (alice, uri, &error);
+  g_signal_connect (call, "media-changed", G_CALLBACK (on_media_changed), &a);
+  floe_call_set_local_media (call, "127.0.0.1", 41000, 0, alice_ice);
+  floe_call_dial (call);
+
+  /* A peer that will not take ICE or SDES lines. */
+  first = raw_next_request (peer, &from1);
+  ck_assert_ptr_nonnull (first);
+  ck_assert (g_str_has_prefix (first, "INVITE "));
+  ck_assert_ptr_nonnull (strstr (first, "a=ice-ufrag:"));
+  ck_assert_ptr_nonnull (strstr (first, "a=crypto:"));
+  raw_respond (peer, from1, first, "488 Not Acceptable Here", NULL);
+
+  second = raw_next_request (peer, &from2);
+  ck_assert_ptr_nonnull (second);
+  ck_assert (g_str_has_prefix (second, "INVITE "));
+  ck_assert_ptr_null (strstr (second, "a=ice-"));
+  ck_assert_ptr_null (strstr (second, "a=candidate"));
+  ck_assert_ptr_null (strstr (second, "a=crypto:"));
+  ck_assert_ptr_nonnull (strstr (second, "m=audio 41000 RTP/AVP "));
+  raw_respond (peer, from2, second, "200 OK", plain);
+
+  ck_assert (sip_wait_int (call, "state", FLOE_CALL_ACTIVE, 20));
+  ck_assert_uint_eq (a.media_changes, 1);
+  ck_assert_int_eq (a.last.codec.codec, FLOE_CODEC_PCMA);
+  ck_assert (!a.last.ice);
+  ck_assert_ptr_null (a.last.crypto);
+  ck_assert_uint_eq (a.remote_port, 44000);
+
+  floe_call_hangup (call);
+  bye = raw_next_request (peer, &from3);
+  ck_assert_ptr_nonnull (bye);
+  ck_assert (g_str_has_prefix (bye, "BYE "));
+  raw_respond (peer, from3, bye, "200 OK", NULL);
+  ck_assert (sip_wait_int (call, "state", FLOE_CALL_ENDED, 20));
+  ck_assert_int_eq (floe_call_get_end_reason (call), FLOE_CALL_END_HANGUP_LOCAL);
+  g_object_unref (call);
+
+  stop_account (alice);
+  side_clear (&a);
+}
+END_TEST
+
 START_TEST (bad_requests)
 {
   FloeAccount *bob = sip_test_account ("bob", NULL, NULL, NULL);
@@ -549,6 +659,7 @@ direct_suite (void)
   tcase_add_test (tc, cancel_busy_and_decline);
   tcase_add_test (tc, srtp_policy_and_plain_peer);
   tcase_add_test (tc, incoming_call_without_offer);
+  tcase_add_test (tc, refused_offer_retried_plain);
   tcase_add_test (tc, bad_requests);
   suite_add_tcase (s, tc);
   return s;
