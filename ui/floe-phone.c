@@ -12,6 +12,7 @@
 #include "src/floe-ice-server.h"
 
 #include "floe-phone.h"
+#include "floe-ringtone.h"
 #include "floe-secret-store.h"
 
 /* How long received audio may stall, while neither side holds, before the
@@ -37,6 +38,8 @@ struct _FloePhone {
   gboolean started;
   char *turn_password;  /* from the keyring; wiped when replaced */
   GCancellable *cancellable;
+
+  FloeRingtone *ringtone;
 
   /* The current call. */
   FloeCall *call;
@@ -321,8 +324,23 @@ on_turn_settings_changed (FloePhone *self)
   floe_phone_fetch_turn_password (self);
 }
 
-/* STUN, and TURN unless the policy keeps calls off relays. Also notes the
- * relay's host and transport, to explain a relayed path in words. */
+static FloeIcePolicy
+floe_phone_ice_policy (FloePhone *self)
+{
+  switch (g_settings_get_enum (self->settings, "ice-policy"))
+    {
+    case 1:
+      return FLOE_ICE_POLICY_NO_RELAY;
+    case 2:
+      return FLOE_ICE_POLICY_RELAY_ONLY;
+    default:
+      return FLOE_ICE_POLICY_ALL;
+    }
+}
+
+/* STUN, and TURN unless the policy keeps calls off relays (the transport
+ * also leaves TURN out then). Also notes the relay's host and transport, to
+ * explain a relayed path in words. */
 static GPtrArray *
 floe_phone_ice_servers (FloePhone *self)
 {
@@ -330,7 +348,7 @@ floe_phone_ice_servers (FloePhone *self)
   g_autofree char *stun = g_settings_get_string (self->settings, "stun-server");
   g_autofree char *turn = g_settings_get_string (self->settings, "turn-server");
   g_autofree char *user = g_settings_get_string (self->settings, "turn-username");
-  gboolean relay_allowed = g_settings_get_enum (self->settings, "ice-policy") != 1;
+  gboolean relay_allowed = floe_phone_ice_policy (self) != FLOE_ICE_POLICY_NO_RELAY;
   FloeIceServer *server;
 
   g_clear_pointer (&self->relay_host, g_free);
@@ -382,6 +400,7 @@ floe_phone_drop_call (FloePhone *self)
 {
   FloeCall *call = g_steal_pointer (&self->call);
 
+  floe_ringtone_stop (self->ringtone);
   if (call != NULL)
     g_signal_handlers_disconnect_by_data (call, self);
   if (self->media != NULL)
@@ -406,6 +425,9 @@ static void
 on_call_state (FloeCall *call, GParamSpec *pspec, FloePhone *self)
 {
   FloeCallState state = floe_call_get_state (call);
+
+  if (state != FLOE_CALL_RINGING)
+    floe_ringtone_stop (self->ringtone);
 
   if (state == FLOE_CALL_ACTIVE && self->active_since == 0)
     {
@@ -450,7 +472,10 @@ on_media_ready (FloeCallMedia *media, FloePhone *self)
     floe_call_answer (self->call);
   else
     {
+      g_autofree char *output = g_settings_get_string (self->settings, "output-device");
+
       floe_call_ring (self->call);
+      floe_ringtone_start (self->ringtone, output);
       g_signal_emit (self, signals[SIGNAL_INCOMING_CALL], 0, self->call);
     }
 }
@@ -464,37 +489,9 @@ on_ice_failed (FloeCallMedia *media, const char *sentence, FloePhone *self)
     floe_call_hangup (self->call);
 }
 
-static gboolean
-on_ready_during_construction (GSignalInvocationHint *hint, guint n_values, const GValue *values,
-                              gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return TRUE;
-}
-
-/* FloeCallMedia gathers inside its constructor, and with no STUN or TURN
- * server to wait for it emits "ready" before the caller could connect to
- * it. An emission hook notices that ready (main thread only, so any
- * emission during the constructor is this one's). */
-static FloeCallMedia *
-floe_phone_new_media (FloeCall *call, const FloeCallMediaConfig *config, gboolean *ready, GError **error)
-{
-  g_autoptr (GTypeClass) klass = g_type_class_ref (FLOE_TYPE_CALL_MEDIA); /* signals exist once it does */
-  guint signal_id = g_signal_lookup ("ready", FLOE_TYPE_CALL_MEDIA);
-  gulong hook;
-  FloeCallMedia *media;
-
-  *ready = FALSE;
-  hook = g_signal_add_emission_hook (signal_id, 0, on_ready_during_construction, ready, NULL);
-  media = floe_call_media_new (call, config, error);
-  g_signal_remove_emission_hook (signal_id, hook);
-  return media;
-}
-
 static void
 floe_phone_take_call (FloePhone *self, FloeCall *call, FloeAccount *account)
 {
-  gboolean ready;
   g_autoptr (GError) error = NULL;
   g_autofree char *interfaces = g_settings_get_string (self->settings, "ice-interfaces");
   FloeCallMediaConfig config = { 0 };
@@ -513,18 +510,27 @@ floe_phone_take_call (FloePhone *self, FloeCall *call, FloeAccount *account)
   config.iface_filter = *interfaces != '\0' ? interfaces : NULL;
   config.source = self->source;
   config.sink = self->sink;
-  self->media = floe_phone_new_media (call, &config, &ready, &error);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CALL]);
-  if (self->media == NULL)
+  config.ice_policy = floe_phone_ice_policy (self);
+  self->media = floe_call_media_new (call, &config, &error);
+  if (self->media != NULL)
     {
-      self->ice_problem = g_strdup (error->message);
+      g_signal_connect (self->media, "ready", G_CALLBACK (on_media_ready), self);
+      g_signal_connect (self->media, "ice-failed", G_CALLBACK (on_ice_failed), self);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CALL]);
+  if (self->media == NULL || !floe_call_media_start (self->media, &error))
+    {
+      g_autofree char *sentence = g_strdup (error->message);
+
+      /* Nothing was sent yet: the call ends here, with the reason. */
       floe_call_hangup (call);
+      if (self->call == call && floe_call_get_state (call) != FLOE_CALL_ENDED)
+        {
+          floe_phone_drop_call (self);
+          g_signal_emit (self, signals[SIGNAL_CALL_ENDED], 0, sentence);
+        }
       return;
     }
-  g_signal_connect (self->media, "ready", G_CALLBACK (on_media_ready), self);
-  g_signal_connect (self->media, "ice-failed", G_CALLBACK (on_ice_failed), self);
-  if (ready)
-    on_media_ready (self->media, self);
 }
 
 /* --- public ------------------------------------------------------------- */
@@ -778,6 +784,7 @@ floe_phone_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->history);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->ringtone);
   g_hash_table_unref (self->accounts);
   g_ptr_array_unref (self->stopping);
   g_clear_pointer (&self->turn_password, floe_secret_free);
@@ -827,6 +834,7 @@ floe_phone_init (FloePhone *self)
   self->accounts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, phone_account_free);
   self->stopping = g_ptr_array_new_with_free_func (g_object_unref);
   self->cancellable = g_cancellable_new ();
+  self->ringtone = floe_ringtone_new ();
 }
 
 FloePhone *

@@ -41,9 +41,7 @@ floe_preferences_toast (FloePreferences *self, const char *message)
 /* --- enum keys <-> combo rows -------------------------------------------- */
 
 static const char *const srtp_nicks[] = { "disabled", "optional", "mandatory", NULL };
-/* "relay-only" is in the schema but not offered: the core's ICE transport
- * cannot be told to use relays only yet. */
-static const char *const ice_policy_nicks[] = { "all", "no-relay", NULL };
+static const char *const ice_policy_nicks[] = { "all", "no-relay", "relay-only", NULL };
 
 static gboolean
 nick_to_index (GValue *value, GVariant *variant, gpointer user_data)
