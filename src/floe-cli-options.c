@@ -16,7 +16,7 @@ typedef struct
   char **stun, **turn;
   char *turn_user, *turn_password_file, *turn_password_env;
   char *ice_policy, *srtp, *codecs, *interfaces;
-  gboolean register_only, headless, version;
+  gboolean register_only, headless, version, help;
   char *call, *play, *record, *dtmf, *expect_pair;
   int auto_answer_ms;
   double duration_s, rate;
@@ -386,9 +386,11 @@ floe_cli_options_parse (int *argc, char ***argv, GError **error)
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
   g_autoptr (GOptionGroup) group = NULL;
   FloeCliOptions *o;
+  gboolean parsed;
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &f.headless, N_("Run without a display"), NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &f.version, N_("Show the version and exit"), NULL },
+    { "help", 'h', 0, G_OPTION_ARG_NONE, &f.help, N_("Show the options and exit"), NULL },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &f.config, N_("Read settings from a key-file"), N_("FILE") },
     { "account", 'a', 0, G_OPTION_ARG_STRING, &f.account, N_("Register this SIP account"), N_("URI") },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &f.password_file, N_("Read the account password from FILE"), N_("FILE") },
@@ -435,7 +437,17 @@ floe_cli_options_parse (int *argc, char ***argv, GError **error)
 
   o = g_new0 (FloeCliOptions, 1);
   o->ice_servers = g_ptr_array_new_with_free_func ((GDestroyNotify) floe_ice_server_free);
-  if (!g_option_context_parse (context, argc, argv, error) || !build (o, &f, error))
+  /* GOption's own --help calls exit(), which some libraries linked into
+   * the desktop build do not survive; print the text and return instead. */
+  g_option_context_set_help_enabled (context, FALSE);
+  parsed = g_option_context_parse (context, argc, argv, error);
+  if (parsed && f.help)
+    {
+      o->help = g_option_context_get_help (context, TRUE, NULL);
+      flags_clear (&f);
+      return o;
+    }
+  if (!parsed || !build (o, &f, error))
     {
       flags_clear (&f);
       floe_cli_options_free (o);
@@ -450,6 +462,7 @@ floe_cli_options_free (FloeCliOptions *o)
 {
   if (o == NULL)
     return;
+  g_free (o->help);
   g_free (o->account);
   wipe_free (o->password);
   g_free (o->registrar);

@@ -21,6 +21,7 @@ typedef enum
 typedef struct
 {
   gboolean version;  /* --version: print it and stop */
+  char *help;        /* --help: this text to print, and stop */
 
   /* account */
   char *account;     /* "sip:alice@example.org"; NULL: direct calls only */

@@ -29,6 +29,11 @@ floe_cli_main (int argc, char **argv)
       g_printerr (_("Run “floe --help” to see the options.\n"));
       return FLOE_EXIT_USAGE;
     }
+  if (options->help != NULL)
+    {
+      g_print ("%s", options->help);
+      return FLOE_EXIT_OK;
+    }
   if (options->version)
     {
       g_print ("%s\n", floe_user_agent ());
