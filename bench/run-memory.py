@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""bench/memory: peak resident memory (VmHWM, /proc/PID/status).
+
+- A headless agent idle (listening, before any call) and in a call: two
+  `floe --headless` agents on loopback, a direct call (no registrar) with
+  Opus, SRTP and ICE, a tone each way, for CALL_SECONDS. The peak is read
+  every 50 ms until each process exits; the last reading stands.
+- The GTK app idle, under Xvfb in a throwaway session (tests/ui-session.sh),
+  if this build has the GUI; otherwise a message says it was skipped. The
+  app in a call is not measured yet (placing a call needs an account in
+  its settings and keyring; tests/test-ui.c does that in-process).
+
+Writes memory.csv in the output directory."""
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+from benchlib import (BUILDDIR, SRCDIR, append_rows, free_port, median, note, out_dir, program,
+                      stop)
+
+CALL_SECONDS = 5
+REPEATS = 3
+TARGET_KB = 15 * 1024
+
+
+def status_kb(pid, field):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+class PeakWatcher(threading.Thread):
+    """Samples a process's VmHWM until it exits."""
+
+    def __init__(self, proc):
+        super().__init__(daemon=True)
+        self.proc = proc
+        self.hwm_kb = None
+        self.anon_kb = 0  # the process's own pages at their largest
+
+    def run(self):
+        while self.proc.poll() is None:
+            v = status_kb(self.proc.pid, "VmHWM")
+            a = status_kb(self.proc.pid, "RssAnon")
+            if v is not None:
+                self.hwm_kb = v
+            if a is not None and a > self.anon_kb:
+                self.anon_kb = a
+            time.sleep(0.05)
+
+
+def headless(floe, *args):
+    cmd = [floe, "--headless", "--json", "--interfaces", "lo"] + list(args)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def one_call(floe):
+    """Returns (callee idle kB, callee peak kB, caller peak kB, caller's
+    largest anonymous RSS kB, events ok)."""
+    listen = "127.0.0.1:%d" % free_port()
+    callee = headless(floe, "--listen", listen, "--auto-answer", "--play", "tone:660")
+    time.sleep(1.0)  # listening and settled: its idle peak
+    idle = status_kb(callee.pid, "VmHWM")
+    w_callee = PeakWatcher(callee)
+    w_callee.start()
+    caller = headless(floe, "--listen", "127.0.0.1:%d" % free_port(), "--call", "sip:floe@" + listen,
+                      "--play", "tone:440", "--duration", str(CALL_SECONDS))
+    w_caller = PeakWatcher(caller)
+    w_caller.start()
+    try:
+        out, err = caller.communicate(timeout=CALL_SECONDS + 30)
+    except subprocess.TimeoutExpired:
+        stop(caller)
+        out, err = caller.communicate()
+    try:
+        callee.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+    stop(callee)
+    callee.communicate()
+    w_caller.join()
+    w_callee.join()
+    events = []
+    for line in out.splitlines():
+        try:
+            events.append(json.loads(line)["event"])
+        except (ValueError, KeyError):
+            pass
+    ok = "first-audio" in events and caller.returncode == 0
+    if not ok:
+        note("the call did not complete (exit %s, events %s): %s"
+             % (caller.returncode, events, err.strip()[-300:]))
+    return idle, w_callee.hwm_kb, w_caller.hwm_kb, w_caller.anon_kb, ok
+
+
+def gui_idle():
+    """The GTK app's peak after it has shown its window and idled 4 s, or
+    None with a note."""
+    gui = os.path.join(BUILDDIR, "ui", "floe")
+    session = os.path.join(SRCDIR, "tests", "ui-session.sh")
+    if not os.access(gui, os.X_OK):
+        note("no GUI in this build (ui/floe not built): the GTK app was not measured")
+        return None
+    for tool in ("xvfb-run", "dbus-run-session", "gnome-keyring-daemon"):
+        if not shutil.which(tool):
+            note("%s is not installed: the GTK app was not measured" % tool)
+            return None
+    # The session script runs our probe: start the app, wait, read its peak,
+    # stop it by PID.
+    probe = ('"$1" & pid=$!; sleep 4; '
+             'grep VmHWM /proc/$pid/status; kill $pid; wait $pid 2>/dev/null; exit 0')
+    env = dict(os.environ, top_builddir=BUILDDIR)
+    r = subprocess.run(["sh", session, "sh", "-c", probe, "sh", gui], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    for line in r.stdout.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    note("the GTK app did not stay up under Xvfb: %s" % r.stderr.strip()[-300:])
+    return None
+
+
+def main():
+    out = out_dir()
+    floe = program("floe")
+    rows = []
+    for i in range(REPEATS):
+        idle, callee, caller, anon, ok = one_call(floe)
+        rows.append({"unix_time": int(time.time()), "what": "headless", "program": floe,
+                     "repeat": i, "idle_hwm_kb": idle, "callee_call_hwm_kb": callee,
+                     "caller_call_hwm_kb": caller, "caller_call_anon_kb": anon,
+                     "call_ok": int(ok)})
+    gui = gui_idle()
+    if gui is not None:
+        rows.append({"unix_time": int(time.time()), "what": "gtk-idle",
+                     "program": os.path.join(BUILDDIR, "ui", "floe"), "repeat": 0,
+                     "idle_hwm_kb": gui, "callee_call_hwm_kb": "", "caller_call_hwm_kb": "",
+                     "caller_call_anon_kb": "", "call_ok": ""})
+    path = os.path.join(out, "memory.csv")
+    fresh = not os.path.exists(path)
+    with open(path, "a", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        if fresh:
+            w.writeheader()
+        w.writerows(rows)
+
+    heads = [r for r in rows if r["what"] == "headless" and r["call_ok"]]
+    idle = median([r["idle_hwm_kb"] for r in heads])
+    in_call = median([max(r["callee_call_hwm_kb"] or 0, r["caller_call_hwm_kb"] or 0) for r in heads])
+    anon = median([r["caller_call_anon_kb"] for r in heads])
+    print("\nbench/memory: peak RSS (VmHWM), median of %d calls" % len(heads))
+    if heads:
+        print("  headless agent idle     %7.1f MB" % (idle / 1024))
+        print("  headless agent in call  %7.1f MB  (target 15 MB: %s); its own (anonymous) pages %.1f MB,"
+              " the rest is shared libraries" % (in_call / 1024, "met" if in_call < TARGET_KB else "NOT met",
+                                                  anon / 1024))
+        print("  program: %s" % floe)
+    else:
+        print("  no call completed: nothing measured in a call")
+    if gui is not None:
+        print("  GTK app idle            %7.1f MB" % (gui / 1024))
+    print("  GTK app in a call       not measured (see bench/run-memory.py)")
+    append_rows("summary.csv", [
+        {"bench": "memory", "metric": "headless_idle_hwm_kb", "value": idle or ""},
+        {"bench": "memory", "metric": "headless_in_call_hwm_kb", "value": in_call or ""},
+        {"bench": "memory", "metric": "headless_in_call_anon_kb", "value": anon or ""},
+        {"bench": "memory", "metric": "gtk_idle_hwm_kb", "value": gui or ""},
+    ])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
