@@ -20,6 +20,7 @@
 #include "ui/floe-call-history.h"
 #include "ui/floe-call-view.h"
 #include "ui/floe-dial-pad.h"
+#include "ui/floe-preferences.h"
 #include "ui/floe-secret-store.h"
 #include "ui/floe-window.h"
 
@@ -395,6 +396,62 @@ START_TEST (test_main_window)
     ck_assert_str_eq (floe_history_entry_get_peer (first), "sip:carol@127.0.0.1");
     ck_assert_int_eq (floe_history_entry_get_direction (first), FLOE_CALL_DIRECTION_MISSED);
   }
+}
+END_TEST
+
+static gboolean
+preferences_shown (gpointer data)
+{
+  return find_window (FLOE_TYPE_PREFERENCES) != NULL;
+}
+
+static gboolean
+preferences_gone (gpointer data)
+{
+  return find_window (FLOE_TYPE_PREFERENCES) == NULL;
+}
+
+START_TEST (test_preferences)
+{
+  GSettings *settings = floe_application_get_settings (app);
+  GtkWidget *preferences, *paths, *srtp, *stun, *turn;
+  g_autofree char *policy = NULL;
+  g_autofree char *stun_saved = NULL;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  ck_assert_msg (iterate_until (preferences_shown, NULL), "Preferences did not open");
+  preferences = GTK_WIDGET (find_window (FLOE_TYPE_PREFERENCES));
+
+  /* Controls show the settings, and write them back. */
+  paths = find_row (preferences, "Paths");
+  srtp = find_row (preferences, "Encrypt Calls (SRTP)");
+  ck_assert_ptr_nonnull (paths);
+  ck_assert_ptr_nonnull (srtp);
+  ck_assert_uint_eq (adw_combo_row_get_selected (ADW_COMBO_ROW (paths)), 0);
+  ck_assert_uint_eq (adw_combo_row_get_selected (ADW_COMBO_ROW (srtp)), 1);
+  g_settings_set_string (settings, "ice-policy", "relay-only");
+  ck_assert_uint_eq (adw_combo_row_get_selected (ADW_COMBO_ROW (paths)), 2);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (paths), 1);
+  policy = g_settings_get_string (settings, "ice-policy");
+  ck_assert_str_eq (policy, "no-relay");
+  g_settings_reset (settings, "ice-policy");
+
+  turn = find_row (preferences, "TURN Server");
+  ck_assert_ptr_nonnull (turn);
+  ck_assert_str_eq (gtk_editable_get_text (GTK_EDITABLE (turn)), "turn:127.0.0.1:3478?transport=tcp");
+
+  /* A server that does not parse is refused, not saved. */
+  stun = find_row (preferences, "STUN Server");
+  ck_assert_ptr_nonnull (stun);
+  gtk_editable_set_text (GTK_EDITABLE (stun), "stun:127.0.0.1:99999");
+  g_signal_emit_by_name (stun, "apply");
+  stun_saved = g_settings_get_string (settings, "stun-server");
+  ck_assert_str_eq (stun_saved, "stun:127.0.0.1:3478");
+
+  ck_assert_ptr_nonnull (find_row (preferences, "sip:alice@127.0.0.1"));
+  screenshot (preferences, "preferences");
+  gtk_window_destroy (GTK_WINDOW (preferences));
+  ck_assert (iterate_until (preferences_gone, NULL));
 }
 END_TEST
 
@@ -795,6 +852,7 @@ ui_suite (void)
   tcase_add_test (tc, test_assistant_rejects_bad_address);
   tcase_add_test (tc, test_assistant_adds_account);
   tcase_add_test (tc, test_main_window);
+  tcase_add_test (tc, test_preferences);
   tcase_add_test (tc, test_call_through_app);
   tcase_add_test (tc, test_incoming_call);
   suite_add_tcase (s, tc);

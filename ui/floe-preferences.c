@@ -347,7 +347,7 @@ floe_preferences_new (FloeApplication *application)
 
   g_return_val_if_fail (FLOE_IS_APPLICATION (application), NULL);
 
-  self = g_object_new (FLOE_TYPE_PREFERENCES, NULL);
+  self = g_object_new (FLOE_TYPE_PREFERENCES, "application", application, NULL);
   self->application = application;
   self->settings = g_object_ref (floe_application_get_settings (application));
 
