@@ -40,6 +40,7 @@ struct _FloeAccount
   guint retry_max;
   guint transaction_timeout;
   FloeSrtpPolicy srtp;
+  FloeCodec codecs[4];       /* preference order, FLOE_CODEC_NONE-terminated */
 
   /* state */
   FloeAccountState state;
@@ -81,6 +82,7 @@ enum
   PROP_RETRY_MAX,
   PROP_TRANSACTION_TIMEOUT,
   PROP_SRTP,
+  PROP_CODECS,
   PROP_STATE,
   PROP_FAILURE,
   PROP_FAILURE_MESSAGE,
@@ -842,6 +844,47 @@ floe_account_get_nua (FloeAccount *self)
   return self->nua;
 }
 
+static const struct
+{
+  const char *name;
+  FloeCodec codec;
+} codec_table[] = { { "opus", FLOE_CODEC_OPUS }, { "pcmu", FLOE_CODEC_PCMU }, { "pcma", FLOE_CODEC_PCMA } };
+
+/* names: "opus", "pcmu", "pcma" in preference order; unknown names are
+ * skipped; NULL or nothing known means all three, Opus first. */
+static void
+set_codecs (FloeAccount *self, const char *const *names)
+{
+  guint n = 0;
+
+  for (guint i = 0; names && names[i] && n < G_N_ELEMENTS (codec_table); i++)
+    for (guint k = 0; k < G_N_ELEMENTS (codec_table); k++)
+      if (g_ascii_strcasecmp (names[i], codec_table[k].name) == 0)
+        self->codecs[n++] = codec_table[k].codec;
+  if (n == 0)
+    for (; n < G_N_ELEMENTS (codec_table); n++)
+      self->codecs[n] = codec_table[n].codec;
+  self->codecs[n] = FLOE_CODEC_NONE;
+}
+
+static char **
+codec_names (FloeAccount *self)
+{
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+
+  for (guint i = 0; self->codecs[i] != FLOE_CODEC_NONE; i++)
+    for (guint k = 0; k < G_N_ELEMENTS (codec_table); k++)
+      if (codec_table[k].codec == self->codecs[i])
+        g_strv_builder_add (b, codec_table[k].name);
+  return g_strv_builder_end (b);
+}
+
+const FloeCodec *
+floe_account_get_codecs (FloeAccount *self)
+{
+  return self->codecs;
+}
+
 FloeSrtpPolicy
 floe_account_get_srtp (FloeAccount *self)
 {
@@ -1012,6 +1055,9 @@ floe_account_set_property (GObject *object, guint prop_id, const GValue *value, 
     case PROP_TRANSACTION_TIMEOUT:
       self->transaction_timeout = g_value_get_uint (value);
       break;
+    case PROP_CODECS:
+      set_codecs (self, g_value_get_boxed (value));
+      break;
     case PROP_SRTP:
       self->srtp = g_value_get_int (value);
       break;
@@ -1043,6 +1089,7 @@ floe_account_get_property (GObject *object, guint prop_id, GValue *value, GParam
     case PROP_RETRY_MAX: g_value_set_uint (value, self->retry_max); break;
     case PROP_TRANSACTION_TIMEOUT: g_value_set_uint (value, self->transaction_timeout); break;
     case PROP_SRTP: g_value_set_int (value, self->srtp); break;
+    case PROP_CODECS: g_value_take_boxed (value, codec_names (self)); break;
     case PROP_STATE: g_value_set_int (value, self->state); break;
     case PROP_FAILURE: g_value_set_int (value, self->failure); break;
     case PROP_FAILURE_MESSAGE: g_value_set_string (value, self->failure_message); break;
@@ -1096,6 +1143,7 @@ floe_account_class_init (FloeAccountClass *klass)
   props[PROP_TRANSACTION_TIMEOUT] = g_param_spec_uint ("transaction-timeout", NULL, NULL, 500, 64000, 32000, rw);
   props[PROP_SRTP] = g_param_spec_int ("srtp", NULL, NULL, FLOE_SRTP_OFF, FLOE_SRTP_REQUIRED,
                                        FLOE_SRTP_OPTIONAL, rw);
+  props[PROP_CODECS] = g_param_spec_boxed ("codecs", NULL, NULL, G_TYPE_STRV, rw);
   props[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, FLOE_ACCOUNT_OFFLINE, FLOE_ACCOUNT_STOPPING,
                                         FLOE_ACCOUNT_OFFLINE, ro);
   props[PROP_FAILURE] = g_param_spec_int ("failure", NULL, NULL, FLOE_ACCOUNT_FAILURE_NONE,
@@ -1120,4 +1168,5 @@ floe_account_init (FloeAccount *self)
   self->retry_max = 300;
   self->transaction_timeout = 32000;
   self->srtp = FLOE_SRTP_OPTIONAL;
+  set_codecs (self, NULL);
 }

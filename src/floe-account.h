@@ -61,6 +61,7 @@ typedef enum
  *   "retry-min", "retry-max"  backoff bounds in seconds after a failure (default 5, 300)
  *   "transaction-timeout"     SIP timer F/B in milliseconds (default 32000)
  *   "srtp"             FloeSrtpPolicy for calls (default optional)
+ *   "codecs"           GStrv of "opus", "pcmu", "pcma" in preference order (default all three)
  * Read-only: "state", "failure", "failure-message", "contact".
  *
  * Signals:

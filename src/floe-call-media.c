@@ -28,6 +28,7 @@ struct _FloeCallMedia
   gboolean srtp;
   gboolean rtcp_mux;
   gboolean started;
+  media_codec_id codec;
   gboolean have_pair;
   ice_pair_info pair;
   char *default_addr;
@@ -140,7 +141,7 @@ create_session (FloeCallMedia *self, const FloeSdpResult *agreed, GError **error
   media_session_config cfg = { 0 };
   int err = 0;
 
-  cfg.codec = codec_id (agreed->codec.codec);
+  cfg.codec = self->codec = codec_id (agreed->codec.codec);
   cfg.payload_type = agreed->codec.pt;
   cfg.dtmf_payload_type = agreed->telephone_event_pt;
   cfg.opus_bitrate = (int) agreed->opus_max_average_bitrate;
@@ -361,6 +362,12 @@ gboolean
 floe_call_media_uses_ice (FloeCallMedia *self)
 {
   return self->ice;
+}
+
+const char *
+floe_call_media_codec_name (FloeCallMedia *self)
+{
+  return self->session != NULL ? media_codec_name (self->codec) : NULL;
 }
 
 gboolean

@@ -48,5 +48,7 @@ gboolean floe_call_media_get_stats (FloeCallMedia *self, media_session_stats *ou
 /* FALSE when the peer does not do ICE (plain RTP to its address). */
 gboolean floe_call_media_uses_ice (FloeCallMedia *self);
 gboolean floe_call_media_uses_srtp (FloeCallMedia *self);
+/* "opus", "PCMU"...: the codec agreed, or NULL before the media exists. */
+const char *floe_call_media_codec_name (FloeCallMedia *self);
 
 G_END_DECLS

@@ -179,6 +179,7 @@ make_local (FloeCall *self, FloeSdpLocal *l, FloeSdpDirection direction)
   l->session_version = self->session_version;
   l->direction = direction;
   l->srtp = self->srtp;
+  l->codecs = floe_account_get_codecs (self->account);
   l->crypto = (const char *const *) self->offer_keys;
   l->ice = self->plain_offer ? NULL : (const char *const *) self->ice;
   if (self->plain_offer && self->srtp == FLOE_SRTP_OPTIONAL)

@@ -135,6 +135,7 @@ add_stats (JsonBuilder *b, Call *c)
   add_int (b, "dtmf_received", (gint64) st.dtmf_received);
   json_builder_set_member_name (b, "srtp");
   json_builder_add_boolean_value (b, floe_call_media_uses_srtp (c->media));
+  add_string (b, "codec", floe_call_media_codec_name (c->media));
   if (c->analyser != NULL)
     {
       media_analyser_get (c->analyser, &heard);
@@ -762,7 +763,7 @@ make_account (Run *run, GError **error)
   return g_object_new (FLOE_TYPE_ACCOUNT, "aor", aor, "password", o->password, "register", o->account != NULL,
                        "registrar", o->account ? o->registrar : "", "outbound-proxy", o->proxy, "transport", o->transport,
                        "ca-file", o->ca_file, "local-address", host, "local-port", (guint) port, "srtp", o->srtp,
-                       NULL);
+                       "codecs", o->codecs, NULL);
 }
 
 static void

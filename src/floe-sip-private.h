@@ -17,6 +17,8 @@ struct _FloeAccount;
 /* floe-account.c */
 nua_t *floe_account_get_nua (FloeAccount *self);
 FloeSrtpPolicy floe_account_get_srtp (FloeAccount *self);
+/* Our codecs in preference order, FLOE_CODEC_NONE-terminated. */
+const FloeCodec *floe_account_get_codecs (FloeAccount *self);
 /* Our address for SDP when the media layer gave none (the signalling IP). */
 const char *floe_account_get_local_address (FloeAccount *self);
 /* Answers a 401/407 on nh with the account's credentials. Returns FALSE when

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 #include <sofia-sip/su_glib.h>
+#include <sofia-sip/su_log.h>
 
 su_root_t *
 floe_sip_root_get (void)
@@ -20,6 +21,10 @@ floe_sip_root_get (void)
       /* su_glib must be chosen before the first root is made, or Sofia
        * creates a poll-based port that GLib never runs. */
       su_init ();
+      /* Sofia's own debug lines go to stderr at its default level; keep the
+       * log ours unless someone asks for them with SU_DEBUG. */
+      if (g_getenv ("SU_DEBUG") == NULL)
+        su_log_set_level (NULL, 0);
       su_glib_prefer_gsource ();
       r = su_glib_root_create (NULL);
       if (!r)

@@ -183,13 +183,16 @@ def test_expectation_not_met():
     time.sleep(0.5)
     listen = bob.args[bob.args.index("--listen") + 1]
     status, events, err = finish(floe(None, "--call", "sip:floe@" + listen, "--duration", "1",
-                                      "--expect-pair", "relay"))
+                                      "--expect-pair", "relay", "--codecs", "pcma,opus"))
     finish(bob)
     verdict = next((e for e in events if e["event"] == "verdict" and e["name"] == "expect-pair"), None)
     check(status == EXPECTATION, "--expect-pair relay on a direct call exits with status 7 (got %s)" % status,
           err)
     check(verdict is not None and not verdict["passed"] and "host" in verdict["message"],
           "the verdict says which pair the call took", str(verdict))
+    ended = first(events, "call-ended")
+    check(ended is not None and ended["stats"].get("codec") == "PCMA",
+          "--codecs puts the caller's first choice in the offer", str(ended))
 
 
 class Coturn:
