@@ -197,6 +197,7 @@ START_TEST (test_two_processes)
   close (up[1]);
 
   ck_assert (side_start (&s, TRUE));
+  ck_assert_int_eq (floe_ice_transport_send (s.t, 1, ping, sizeof ping), -ENOTCONN);
   ck_assert (send_lines (down[1], s.t));
   remote = receive_lines (up[0]);
   ck_assert_ptr_nonnull (remote);
@@ -228,6 +229,27 @@ START_TEST (test_two_processes)
 }
 END_TEST
 
+/* The default candidate for c=/m= is ours, and a broken line from the peer
+ * is refused with an error that names it. */
+START_TEST (test_default_candidate_and_bad_line)
+{
+  Side s;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *addr = NULL;
+  guint16 port = 0;
+  const char *lines[] = { "a=ice-ufrag:abcd", "a=ice-pwd:0123456789abcdef012345",
+                          "a=candidate:1 1 UDP not-a-number 127.0.0.1 5000 typ host", NULL };
+
+  ck_assert (side_start (&s, TRUE));
+  ck_assert (floe_ice_transport_default_candidate (s.t, 1, &addr, &port));
+  ck_assert_msg (g_str_equal (addr, "127.0.0.1") || g_str_equal (addr, "::1"), "default candidate %s", addr);
+  ck_assert_uint_ne (port, 0);
+  ck_assert (!floe_ice_transport_set_remote (s.t, lines, &error));
+  ck_assert_ptr_nonnull (strstr (error->message, "candidate"));
+  g_object_unref (s.t);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -237,6 +259,7 @@ main (void)
   int failed;
 
   tcase_add_test (tc, test_two_processes);
+  tcase_add_test (tc, test_default_candidate_and_bad_line);
   tcase_set_timeout (tc, 60);
   suite_add_tcase (s, tc);
   sr = srunner_create (s);
