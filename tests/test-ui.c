@@ -841,6 +841,23 @@ START_TEST (test_incoming_call)
 }
 END_TEST
 
+/* A sip: link from the desktop (the .desktop file's MimeType) calls. */
+START_TEST (test_open_sip_link)
+{
+  g_autoptr (GFile) link = g_file_new_for_uri ("sip:bob@127.0.0.1");
+  GtkWidget *call_view = find_widget (GTK_WIDGET (find_window (FLOE_TYPE_WINDOW)), FLOE_TYPE_CALL_VIEW);
+
+  peer_start ();
+  g_clear_object (&bob.media);
+  g_clear_object (&bob.call);
+  g_application_open (G_APPLICATION (app), &link, 1, "");
+  ck_assert_msg (sip_wait (peer_has_call, NULL, 30), "opening a sip: link placed no call");
+  ck_assert_msg (iterate_until (app_call_in_state, GINT_TO_POINTER (FLOE_CALL_ACTIVE)), "the call never became active");
+  ck_assert (gtk_widget_activate_action (call_view, "call.hangup", NULL));
+  ck_assert_msg (iterate_until (app_call_gone, NULL), "the call did not end in the app");
+}
+END_TEST
+
 static Suite *
 ui_suite (void)
 {
@@ -855,6 +872,7 @@ ui_suite (void)
   tcase_add_test (tc, test_preferences);
   tcase_add_test (tc, test_call_through_app);
   tcase_add_test (tc, test_incoming_call);
+  tcase_add_test (tc, test_open_sip_link);
   suite_add_tcase (s, tc);
   return s;
 }
@@ -906,7 +924,7 @@ main (int argc, char **argv)
   gtk_init ();
   adw_init ();
   app = floe_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_application_set_flags (G_APPLICATION (app), g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
   if (!g_application_register (G_APPLICATION (app), NULL, &error))
     {
       g_printerr ("test-ui: cannot register the application: %s\n", error->message);

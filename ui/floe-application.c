@@ -320,6 +320,31 @@ floe_application_activate (GApplication *application)
     floe_application_show_assistant (self);
 }
 
+/* sip: and sips: links (the desktop file's MimeType): open the window and
+ * call. The accounts may still be registering; then the address waits in
+ * the entry and the toast says why. */
+static void
+floe_application_open (GApplication *application, GFile **files, int n_files, const char *hint)
+{
+  FloeApplication *self = FLOE_APPLICATION (application);
+  g_autofree char *uri = NULL;
+  GtkWindow *window;
+
+  g_application_activate (application);
+  window = floe_application_main_window (self);
+  if (n_files < 1 || window == NULL)
+    return;
+  uri = g_file_get_uri (files[0]);
+  if (!g_str_has_prefix (uri, "sip:") && !g_str_has_prefix (uri, "sips:"))
+    {
+      g_autofree char *message = g_strdup_printf (_("Floe only calls sip: and sips: addresses, not %s."), uri);
+
+      floe_window_show_toast (FLOE_WINDOW (window), message);
+      return;
+    }
+  floe_window_dial (FLOE_WINDOW (window), uri);
+}
+
 static void
 floe_application_shutdown (GApplication *application)
 {
@@ -350,6 +375,7 @@ floe_application_class_init (FloeApplicationClass *klass)
   object_class->finalize = floe_application_finalize;
   application_class->startup = floe_application_startup;
   application_class->activate = floe_application_activate;
+  application_class->open = floe_application_open;
   application_class->shutdown = floe_application_shutdown;
 }
 
@@ -364,7 +390,7 @@ floe_application_new (void)
   floe_register_resource ();
   return g_object_new (FLOE_TYPE_APPLICATION,
                        "application-id", FLOE_APP_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/org/floe/Floe",
                        NULL);
 }

@@ -124,6 +124,8 @@ floe_preferences_reload_accounts (FloePreferences *self)
       g_autoptr (GSettings) account = floe_application_get_account_settings (self->application, ids[i]);
       g_autofree char *address = g_settings_get_string (account, "address");
       g_autofree char *remove_label = g_strdup_printf (_("Remove %s"), address);
+      /* Translators: the label of an account's on/off switch. */
+      g_autofree char *enable_label = g_strdup_printf (_("Use %s"), address);
       GtkWidget *row = adw_action_row_new ();
       GtkWidget *enabled = gtk_switch_new ();
       GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
@@ -134,7 +136,7 @@ floe_preferences_reload_accounts (FloePreferences *self)
       gtk_widget_set_valign (enabled, GTK_ALIGN_CENTER);
       g_settings_bind (account, "enabled", enabled, "active", G_SETTINGS_BIND_DEFAULT);
       gtk_accessible_update_property (GTK_ACCESSIBLE (enabled), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      _("Account enabled"), -1);
+                                      enable_label, -1);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), enabled);
 
       gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);

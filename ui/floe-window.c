@@ -173,12 +173,18 @@ on_accounts_changed (FloeWindow *self)
 
 /* --- calls -------------------------------------------------------------- */
 
-static void
+void
 floe_window_dial (FloeWindow *self, const char *address)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *trimmed = g_strstrip (g_strdup (address));
+  g_autofree char *trimmed = NULL;
 
+  g_return_if_fail (FLOE_IS_WINDOW (self));
+  g_return_if_fail (address != NULL);
+
+  trimmed = g_strstrip (g_strdup (address));
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->address_entry)), trimmed) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (self->address_entry), trimmed);
   if (*trimmed == '\0')
     {
       floe_window_show_toast (self, _("Type an address or a number to call."));
@@ -201,10 +207,7 @@ static void
 on_redial_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   FloeWindow *self = FLOE_WINDOW (widget);
-  const char *peer = g_variant_get_string (parameter, NULL);
-
-  gtk_editable_set_text (GTK_EDITABLE (self->address_entry), peer);
-  floe_window_dial (self, peer);
+  floe_window_dial (self, g_variant_get_string (parameter, NULL));
 }
 
 static void

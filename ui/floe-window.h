@@ -13,6 +13,9 @@ G_DECLARE_FINAL_TYPE (FloeWindow, floe_window, FLOE, WINDOW, AdwApplicationWindo
 
 FloeWindow *floe_window_new (FloeApplication *application);
 
+/* Puts address in the entry and calls it, as the Call button does. */
+void floe_window_dial (FloeWindow *self, const char *address);
+
 /* Shows a short message at the bottom of the window. */
 void floe_window_show_toast (FloeWindow *self, const char *message);
 
