@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "media/analyser.h"
+#include "check-run.h"
 
 static void
 feed (media_device *sink, media_device *source, int frames)
@@ -80,15 +81,9 @@ main (void)
 {
   Suite *s = suite_create ("analyser");
   TCase *tc = tcase_create ("analyser");
-  SRunner *sr;
-  int failed;
 
   tcase_add_test (tc, test_finds_the_dominant_tone);
   tcase_add_test (tc, test_expected_tone_and_silence);
   suite_add_tcase (s, tc);
-  sr = srunner_create (s);
-  srunner_run_all (sr, CK_ENV);
-  failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return floe_check_run (s);
 }

@@ -10,6 +10,7 @@
 #include "src/floe-cli-options.h"
 #include "src/floe-ice-server.h"
 #include "src/floe-sdp.h"
+#include "check-run.h"
 
 /* Parses a NULL-terminated argument list; returns options or NULL with *message. */
 static FloeCliOptions *
@@ -207,8 +208,6 @@ main (void)
 {
   Suite *s = suite_create ("cli-options");
   TCase *tc = tcase_create ("parse");
-  SRunner *sr;
-  int failed;
 
   tcase_add_test (tc, test_defaults);
   tcase_add_test (tc, test_call_flags);
@@ -217,9 +216,5 @@ main (void)
   tcase_add_test (tc, test_config_file_and_flags_win);
   tcase_add_test (tc, test_ice_server_uris);
   suite_add_tcase (s, tc);
-  sr = srunner_create (s);
-  srunner_run_all (sr, CK_ENV);
-  failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return floe_check_run (s);
 }

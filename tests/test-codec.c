@@ -9,6 +9,7 @@
 #include "media/codec.h"
 #include "media/device.h"
 #include "media/tone-detect.h"
+#include "check-run.h"
 
 #define RATE MEDIA_SAMPLE_RATE
 #define N MEDIA_FRAME_SAMPLES
@@ -338,9 +339,5 @@ codec_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(codec_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return floe_check_run(codec_suite());
 }

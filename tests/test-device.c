@@ -13,6 +13,7 @@
 
 #include "media/device.h"
 #include "media/tone-detect.h"
+#include "check-run.h"
 
 #define N MEDIA_FRAME_SAMPLES
 
@@ -289,9 +290,5 @@ device_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(device_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return floe_check_run(device_suite());
 }

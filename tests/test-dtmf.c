@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "media/dtmf.h"
+#include "check-run.h"
 
 START_TEST(test_pack_parse)
 {
@@ -164,9 +165,5 @@ dtmf_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(dtmf_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return floe_check_run(dtmf_suite());
 }

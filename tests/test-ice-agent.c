@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "check-run.h"
 
 #define MS 1000ull
 #define SEC 1000000ull
@@ -1843,11 +1844,5 @@ agent_suite (void)
 int
 main (void)
 {
-  SRunner *sr = srunner_create (agent_suite ());
-  int failed;
-
-  srunner_run_all (sr, CK_ENV);
-  failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return floe_check_run (agent_suite ());
 }

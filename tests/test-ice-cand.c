@@ -5,6 +5,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include "check-run.h"
 
 static ice_addr
 A (const char *ip, uint16_t port)
@@ -118,10 +119,5 @@ cand_suite (void)
 int
 main (void)
 {
-  SRunner *sr = srunner_create (cand_suite ());
-  int failed;
-  srunner_run_all (sr, CK_ENV);
-  failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return floe_check_run (cand_suite ());
 }

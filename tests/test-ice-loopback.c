@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "src/floe-ice-transport.h"
+#include "check-run.h"
 
 typedef struct
 {
@@ -255,16 +256,10 @@ main (void)
 {
   Suite *s = suite_create ("ice-loopback");
   TCase *tc = tcase_create ("two-processes");
-  SRunner *sr;
-  int failed;
 
   tcase_add_test (tc, test_two_processes);
   tcase_add_test (tc, test_default_candidate_and_bad_line);
   tcase_set_timeout (tc, 60);
   suite_add_tcase (s, tc);
-  sr = srunner_create (s);
-  srunner_run_all (sr, CK_ENV);
-  failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return floe_check_run (s);
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "check-run.h"
 
 /* Copies into an exact-size heap buffer so ASan catches any overread. */
 static int
@@ -300,10 +301,5 @@ sdp_suite (void)
 int
 main (void)
 {
-  SRunner *sr = srunner_create (sdp_suite ());
-  int failed;
-  srunner_run_all (sr, CK_ENV);
-  failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return floe_check_run (sdp_suite ());
 }

@@ -9,6 +9,7 @@
 
 #include "media/jitter-buffer.h"
 #include "media/rtp.h"
+#include "check-run.h"
 
 #define RATE 48000
 #define FRAME 960
@@ -651,9 +652,5 @@ jb_suite (void)
 int
 main (void)
 {
-  SRunner *sr = srunner_create (jb_suite ());
-  srunner_run_all (sr, CK_ENV);
-  int failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return floe_check_run (jb_suite ());
 }

@@ -21,6 +21,7 @@
 
 #include "media/session.h"
 #include "media/tone-detect.h"
+#include "check-run.h"
 
 #define N MEDIA_FRAME_SAMPLES
 #define TONE_A 1000.0 /* the file A plays */
@@ -562,9 +563,5 @@ session_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(session_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return floe_check_run(session_suite());
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "src/floe-report.h"
+#include "check-run.h"
 
 START_TEST (test_json_lines_and_junit)
 {
@@ -61,14 +62,8 @@ main (void)
 {
   Suite *s = suite_create ("report");
   TCase *tc = tcase_create ("report");
-  SRunner *sr;
-  int failed;
 
   tcase_add_test (tc, test_json_lines_and_junit);
   suite_add_tcase (s, tc);
-  sr = srunner_create (s);
-  srunner_run_all (sr, CK_ENV);
-  failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return floe_check_run (s);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "media/ring-buffer.h"
+#include "check-run.h"
 
 START_TEST(test_sizes)
 {
@@ -126,9 +127,5 @@ ring_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ring_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return floe_check_run(ring_suite());
 }

@@ -12,6 +12,7 @@
 #include "media/demux.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
+#include "check-run.h"
 
 /* Deterministic generator so failures reproduce. */
 static uint64_t rng_state;
@@ -1113,9 +1114,5 @@ rtp_suite (void)
 int
 main (void)
 {
-  SRunner *sr = srunner_create (rtp_suite ());
-  srunner_run_all (sr, CK_ENV);
-  int failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return floe_check_run (rtp_suite ());
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "src/floe-sdp.h"
+#include "check-run.h"
 
 #define assert_error(e, d, c) \
   ck_assert_msg ((e) && (e)->domain == (d) && (e)->code == (c), "wrong error: %s", (e) ? (e)->message : "none")
@@ -336,9 +337,5 @@ sdp_suite (void)
 int
 main (void)
 {
-  SRunner *sr = srunner_create (sdp_suite ());
-  srunner_run_all (sr, CK_NORMAL);
-  int failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? 1 : 0;
+  return floe_check_run (sdp_suite ());
 }

@@ -9,6 +9,7 @@
 #include "sip-harness.h"
 #include "src/floe-account.h"
 #include "src/floe-call.h"
+#include "check-run.h"
 
 static const char *const alice_ice[] = {
   "ice-ufrag:al1c", "ice-pwd:alicealicealicealice12",
@@ -668,9 +669,5 @@ direct_suite (void)
 int
 main (void)
 {
-  SRunner *sr = srunner_create (direct_suite ());
-  srunner_run_all (sr, CK_NORMAL);
-  int failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? 1 : 0;
+  return floe_check_run (direct_suite ());
 }

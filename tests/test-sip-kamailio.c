@@ -11,6 +11,7 @@
 #include "sip-harness.h"
 #include "src/floe-account.h"
 #include "src/floe-call.h"
+#include "check-run.h"
 
 static SipKamailio kam;
 
@@ -314,9 +315,5 @@ main (void)
       printf ("SKIP: kamailio is not installed (Debian package kamailio)\n");
       return 77;
     }
-  SRunner *sr = srunner_create (kamailio_suite ());
-  srunner_run_all (sr, CK_NORMAL);
-  int failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? 1 : 0;
+  return floe_check_run (kamailio_suite ());
 }

@@ -11,6 +11,7 @@
 #include "media/rtcp.h"
 #include "media/rtp.h"
 #include "media/srtp.h"
+#include "check-run.h"
 
 static const media_srtp_suite all_suites[] = {
   MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80,
@@ -561,9 +562,5 @@ srtp_suite (void)
 int
 main (void)
 {
-  SRunner *sr = srunner_create (srtp_suite ());
-  srunner_run_all (sr, CK_ENV);
-  int failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return floe_check_run (srtp_suite ());
 }

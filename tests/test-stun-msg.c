@@ -13,6 +13,7 @@
 #include <openssl/hmac.h>
 
 #include "test-stun-vectors.h"
+#include "check-run.h"
 
 static ice_addr
 A (const char *ip, uint16_t port)
@@ -975,10 +976,5 @@ stun_msg_suite (void)
 int
 main (void)
 {
-  SRunner *sr = srunner_create (stun_msg_suite ());
-  int failed;
-  srunner_run_all (sr, CK_ENV);
-  failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return floe_check_run (stun_msg_suite ());
 }

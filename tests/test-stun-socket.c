@@ -14,6 +14,7 @@
 
 #include "ice/stun-msg.h"
 #include "src/floe-stun-socket.h"
+#include "check-run.h"
 
 static gboolean
 wake (gpointer unused)
@@ -392,9 +393,5 @@ stun_socket_suite (void)
 int
 main (void)
 {
-  SRunner *sr = srunner_create (stun_socket_suite ());
-  srunner_run_all (sr, CK_NORMAL);
-  int failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return floe_check_run (stun_socket_suite ());
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "check-run.h"
 
 #define MS 1000ull
 
@@ -483,10 +484,5 @@ stun_txn_suite (void)
 int
 main (void)
 {
-  SRunner *sr = srunner_create (stun_txn_suite ());
-  int failed;
-  srunner_run_all (sr, CK_ENV);
-  failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return floe_check_run (stun_txn_suite ());
 }

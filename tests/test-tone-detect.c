@@ -5,6 +5,7 @@
 
 #include "media/quality.h"
 #include "media/tone-detect.h"
+#include "check-run.h"
 
 #define LEN 960
 
@@ -124,9 +125,5 @@ tone_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(tone_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return floe_check_run(tone_suite());
 }

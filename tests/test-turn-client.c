@@ -8,6 +8,7 @@
 
 #include "ice/stun-msg.h"
 #include "ice/turn-client.h"
+#include "check-run.h"
 
 #define S (UINT64_C (1000000))
 #define USER "alice"
@@ -1212,9 +1213,5 @@ turn_suite (void)
 int
 main (void)
 {
-  SRunner *sr = srunner_create (turn_suite ());
-  srunner_run_all (sr, CK_NORMAL);
-  int failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return floe_check_run (turn_suite ());
 }

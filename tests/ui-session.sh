@@ -17,6 +17,9 @@ chmod 700 "$tmp/runtime"
 export HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/config" XDG_DATA_HOME="$tmp/data"
 export XDG_CACHE_HOME="$tmp/cache" XDG_RUNTIME_DIR="$tmp/runtime"
 export FLOE_UI_TEST_ROOT="$tmp"
+# ALSA's null device as the default sound card: PortAudio opens real devices
+# (microphone, speaker, the ringtone's output) whose clock runs, silently.
+printf 'pcm.!default { type null }\n' >"$HOME/.asoundrc"
 export GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$top_builddir/data"
 # Software rendering, no accessibility bus, no portal: a bare X server.
 export GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none NO_AT_BRIDGE=1 GTK_USE_PORTAL=0
