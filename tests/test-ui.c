@@ -780,6 +780,11 @@ START_TEST (test_call_through_app)
   ck_assert (!floe_path_is_relayed (&path));
   sentence = floe_path_describe (&path);
   ck_assert_str_eq (sentence, "Direct connection on your local network");
+  {
+    g_autofree char *warning = floe_phone_get_call_warning (phone ());
+
+    ck_assert_msg (warning == NULL, "%s", warning);
+  }
   call_view = find_widget (window, FLOE_TYPE_CALL_VIEW);
   ck_assert_ptr_nonnull (call_view);
   ck_assert (gtk_widget_is_drawable (call_view));
@@ -825,12 +830,14 @@ START_TEST (test_incoming_call)
   ck_assert_msg (iterate_until (notification_shown, NULL), "no notification for the incoming call");
   ck_assert_str_eq (notifications.summary, "Incoming Call");
   ck_assert_str_eq (notifications.body, "sip:bob@127.0.0.1");
+  ck_assert_msg (floe_phone_is_ringing (phone ()), "no ringtone (ALSA's null device is the default output)");
   screenshot (window, "incoming");
 
   /* Answer from the notification. */
   fake_notifications_press ("Answer");
   ck_assert_msg (iterate_until (app_call_in_state, GINT_TO_POINTER (FLOE_CALL_ACTIVE)), "answering did not connect");
   ck_assert (sip_wait_int (bob.call, "state", FLOE_CALL_ACTIVE, 30));
+  ck_assert (!floe_phone_is_ringing (phone ()));
 
   /* Bob hangs up; the app goes back to the dial page and keeps the call. */
   floe_call_hangup (bob.call);

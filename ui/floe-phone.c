@@ -692,6 +692,13 @@ floe_phone_get_path (FloePhone *self, FloePathInfo *path)
   return TRUE;
 }
 
+gboolean
+floe_phone_is_ringing (FloePhone *self)
+{
+  g_return_val_if_fail (FLOE_IS_PHONE (self), FALSE);
+  return floe_ringtone_is_playing (self->ringtone);
+}
+
 void
 floe_phone_answer (FloePhone *self)
 {

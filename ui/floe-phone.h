@@ -53,6 +53,10 @@ gboolean floe_phone_get_stats (FloePhone *self, media_session_stats *stats);
 /* Whether the current call's audio is SRTP (FALSE before media flows). */
 gboolean floe_phone_get_encrypted (FloePhone *self);
 
+/* Whether the ringtone plays (an incoming call rings and an output device
+ * could be opened). */
+gboolean floe_phone_is_ringing (FloePhone *self);
+
 void floe_phone_answer (FloePhone *self);
 void floe_phone_decline (FloePhone *self);
 void floe_phone_hangup (FloePhone *self);
