@@ -86,8 +86,15 @@ phone_account_set_problem (PhoneAccount *pa, const char *problem)
 static void
 on_stopping_account_state (FloeAccount *account, GParamSpec *pspec, FloePhone *self)
 {
-  if (floe_account_get_state (account) == FLOE_ACCOUNT_OFFLINE)
-    g_ptr_array_remove (self->stopping, account);
+  guint index;
+
+  if (floe_account_get_state (account) != FLOE_ACCOUNT_OFFLINE ||
+      !g_ptr_array_find (self->stopping, account, &index))
+    return;
+  /* Not from inside the account's own notification: let it go when idle. */
+  g_signal_handlers_disconnect_by_data (account, self);
+  g_ptr_array_steal_index (self->stopping, index);
+  g_idle_add_once ((GSourceOnceFunc) g_object_unref, account);
 }
 
 static void
@@ -765,6 +772,16 @@ floe_phone_stop (FloePhone *self)
   g_signal_handlers_disconnect_by_data (self->settings, self);
   g_hash_table_remove_all (self->accounts);
   self->started = FALSE;
+
+  /* Quitting: give the registrars a moment to hear that we leave, so that
+   * calls stop being routed here. Bounded: a dead server cannot hold us. */
+  {
+    gint64 deadline = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+
+    while (self->stopping->len > 0 && g_get_monotonic_time () < deadline)
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (10000);
+  }
 }
 
 /* --- GObject ------------------------------------------------------------ */
