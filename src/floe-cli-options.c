@@ -278,9 +278,10 @@ check_actions (FloeCliOptions *o, GError **error)
                    _("Give either --call or --auto-answer, not both: one agent calls, the other answers."));
       return FALSE;
     }
-  if (o->calls > 1 && o->call == NULL)
+  if (o->calls > 1 && o->call == NULL && o->auto_answer_ms < 0)
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, _("--calls needs --call to say whom to call."));
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                   _("--calls needs --call to say whom to call, or --auto-answer to take that many calls."));
       return FALSE;
     }
   if (o->ice_policy == FLOE_ICE_POLICY_RELAY_ONLY)

@@ -47,7 +47,7 @@ typedef struct
   char *play;             /* file path, or "tone:FREQ" */
   char *record;
   char *dtmf;
-  guint calls;
+  guint calls;            /* to place, or with --auto-answer to take before exiting */
   double rate;            /* new calls per second when calls > 1 */
 
   /* verdicts and reports */

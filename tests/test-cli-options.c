@@ -109,7 +109,7 @@ START_TEST (test_errors_name_the_fix)
     { { "--ice-policy", "relay-only", NULL }, "TURN server" },
     { { "--password-env", "FLOE_UNSET_VARIABLE", NULL }, "FLOE_UNSET_VARIABLE" },
     { { "--call", "sip:a@b", "--auto-answer", NULL }, "not both" },
-    { { "--calls", "3", NULL }, "--call" },
+    { { "--calls", "3", NULL }, "--auto-answer" },
   };
 
   g_unsetenv ("FLOE_UNSET_VARIABLE");

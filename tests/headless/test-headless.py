@@ -195,6 +195,33 @@ def test_expectation_not_met():
           "--codecs puts the caller's first choice in the offer", str(ended))
 
 
+def test_control_and_load(workdir):
+    """Two calls at once from one agent, then the control channel: stats and quit."""
+    record = os.path.join(workdir, "heard")
+    bob = floe(None, "--auto-answer", "--calls", "2", "--play", "tone:660", "--record", record)
+    time.sleep(0.5)
+    listen = bob.args[bob.args.index("--listen") + 1]
+    status, events, err = finish(floe(None, "--call", "sip:floe@" + listen, "--calls", "2", "--rate", "10",
+                                      "--duration", "2", "--play", "tone:440", "--expect-audio"))
+    b_status, b_events, b_err = finish(bob)
+    answered = [e for e in events if e["event"] == "answered"]
+    check(status == OK and len(answered) == 2, "--calls 2 places two calls that both connect (exit %s)" % status,
+          err)
+    check(b_status == OK and all(os.path.getsize("%s.%d.wav" % (record, i)) > 44 for i in (1, 2)),
+          "the callee recorded each call to its own WAV file", b_err)
+
+    # The control channel: a listening agent answers stats and quits on request.
+    agent = subprocess.Popen([FLOE, "--headless", "--interfaces", "lo", "--listen", "127.0.0.1:%d" % free_port(),
+                              "--control"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    out, err = agent.communicate("stats\nfly away\nquit\n", timeout=20)
+    replies = [json.loads(line) for line in out.splitlines()]
+    check(agent.returncode == OK, "quit on the control channel ends the run cleanly", err)
+    check(len(replies) == 3 and replies[0] == {"reply": "stats", "ok": True, "calls": []}
+          and not replies[1]["ok"] and "unknown command" in replies[1]["error"] and replies[2]["ok"],
+          "each command is answered with one JSON line", out)
+
+
 class Coturn:
     """A TURN server on loopback with one long-term user, UDP and TCP."""
     USER, PASSWORD = "floe", "turn-secret"
@@ -264,6 +291,7 @@ def main():
         test_wrong_password()
         test_unreachable_callee()
         test_expectation_not_met()
+        test_control_and_load(workdir)
         if TURNSERVER:
             test_relayed_over_tcp(workdir)
         else:
