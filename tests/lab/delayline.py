@@ -6,6 +6,11 @@ This kernel has no sch_netem, so the lab delays in user space. Packet
 sockets see the frames the veth ends receive; the kernel itself ignores them
 (the namespace has no addresses and no IPv6), so each frame crosses once.
 
+Frames a veth sends may carry a UDP or TCP checksum left for the hardware
+to fill in (checksum offload); copied as raw bytes it would arrive wrong
+and be dropped, so the line writes the checksum of every IPv4 UDP and TCP
+frame itself.
+
 usage: delayline.py IFACE_A IFACE_B DELAY_MS
 """
 import collections
@@ -16,6 +21,39 @@ import time
 
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
+
+
+def ones_complement_sum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(memoryview(data).cast("H"))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return total
+
+
+def fix_l4_checksum(frame):
+    """The frame with its IPv4 UDP/TCP checksum computed; others unchanged."""
+    if len(frame) < 34 or frame[12:14] != b"\x08\x00":
+        return frame
+    ihl = (frame[14] & 0x0F) * 4
+    total_len = int.from_bytes(frame[16:18], "big")
+    proto = frame[23]
+    frag = int.from_bytes(frame[20:22], "big") & 0x3FFF  # MF flag or offset
+    offset = {17: 6, 6: 16}.get(proto)
+    if offset is None or frag or ihl < 20 or total_len < ihl + offset + 2 or 14 + total_len > len(frame):
+        return frame
+    seg = bytearray(frame[14 + ihl:14 + total_len])
+    seg[offset:offset + 2] = b"\0\0"
+    pseudo = frame[26:34] + bytes([0, proto]) + len(seg).to_bytes(2, "big")
+    # memoryview.cast("H") sums in native order; swapping the result back
+    # gives the big-endian checksum on little-endian hosts.
+    csum = ~ones_complement_sum(bytes(pseudo) + bytes(seg)) & 0xFFFF
+    csum_bytes = csum.to_bytes(2, sys.byteorder)
+    if proto == 17 and csum_bytes == b"\0\0":
+        csum_bytes = b"\xff\xff"
+    seg[offset:offset + 2] = csum_bytes
+    return frame[:14 + ihl] + bytes(seg) + frame[14 + total_len:]
 
 
 def open_port(ifname):
@@ -45,7 +83,7 @@ def main():
                 except BlockingIOError:
                     break
                 if addr[2] != PACKET_OUTGOING:  # not our own copy going out
-                    line.append((now + delay, other[s], frame))
+                    line.append((now + delay, other[s], fix_l4_checksum(frame)))
         while line and line[0][0] <= now:
             _, out, frame = line.popleft()
             try:

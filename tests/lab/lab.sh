@@ -24,7 +24,11 @@
 # lab_down removes it after a failure too (callers trap EXIT to lab_down).
 
 LAB_ID=${LAB_ID:-fl$$}
-LAB_DIR=${LAB_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/floe-lab.XXXXXX")}
+# A directory lab.sh made is lab.sh's to remove; one given is the caller's.
+if [ -z "${LAB_DIR:-}" ]; then
+	LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/floe-lab.XXXXXX")
+	LAB_DIR_OWNED=1
+fi
 LAB_INET_GW=203.0.113.1
 LAB_SERVER=203.0.113.10
 LAB_SRCDIR=${LAB_SRCDIR:-${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab}
@@ -308,8 +312,10 @@ lab_down ()
 		done <"$LAB_DIR/namespaces"
 		rm -f "$LAB_DIR/namespaces"
 	fi
-	rm -f "$LAB_DIR"/kind-*
-	rmdir "$LAB_DIR" 2>/dev/null || true
+	rm -f "$LAB_DIR"/kind-* "$LAB_DIR"/net-*
+	if [ "${LAB_DIR_OWNED:-}" = 1 ]; then
+		rm -rf "$LAB_DIR"
+	fi
 }
 
 # Run as a program (sh lab.sh FUNCTION ARGS...), for tests written in other
