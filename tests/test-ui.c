@@ -739,6 +739,7 @@ START_TEST (test_call_through_app)
   GSettings *settings = floe_application_get_settings (app);
   GtkWidget *window = GTK_WIDGET (find_window (FLOE_TYPE_WINDOW));
   GtkWidget *entry, *call_view, *keypad;
+  GtkToggleButton *hold;
   FloePathInfo path;
   g_autofree char *sentence = NULL;
   g_autoptr (FloeHistoryEntry) last = NULL;
@@ -792,6 +793,16 @@ START_TEST (test_call_through_app)
   wait_frames (window);
   ck_assert_msg (iterate_until (path_row_shown, window), "the call view does not explain the path");
   screenshot (window, "call");
+
+  /* Hold from the call view: the other side hears it (a=sendonly). */
+  hold = GTK_TOGGLE_BUTTON (find_widget (call_view, GTK_TYPE_TOGGLE_BUTTON));
+  ck_assert_ptr_nonnull (hold);
+  gtk_toggle_button_set_active (hold, TRUE);
+  ck_assert_msg (sip_wait_int (bob.call, "remote-held", TRUE, 30), "bob was not put on hold");
+  ck_assert (sip_wait_int (floe_phone_get_call (phone ()), "held", TRUE, 30));
+  gtk_toggle_button_set_active (hold, FALSE);
+  ck_assert_msg (sip_wait_int (bob.call, "remote-held", FALSE, 30), "bob was not taken off hold");
+  ck_assert (sip_wait_int (floe_phone_get_call (phone ()), "held", FALSE, 30));
 
   /* DTMF from the in-call keypad reaches the other side. */
   keypad = find_widget (call_view, FLOE_TYPE_DIAL_PAD);
@@ -865,6 +876,81 @@ START_TEST (test_open_sip_link)
 }
 END_TEST
 
+static GtkWidget *
+find_icon_button (GtkWidget *root, const char *icon_name)
+{
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (root)), icon_name) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_icon_button (child, icon_name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return find_window (ADW_TYPE_MESSAGE_DIALOG) != NULL;
+}
+
+static gboolean
+no_accounts (gpointer data)
+{
+  g_auto (GStrv) ids = g_settings_get_strv (floe_application_get_settings (app), "accounts");
+
+  return ids[0] == NULL;
+}
+
+static gboolean
+secret_gone (gpointer data)
+{
+  char *secret = floe_secret_lookup_sync (FLOE_SECRET_SIP_ACCOUNT, data, NULL);
+
+  floe_secret_free (secret);
+  return secret == NULL;
+}
+
+/* Removing the account in Preferences removes its settings and its
+ * password from the keyring, and the window offers to add one. */
+START_TEST (test_remove_account)
+{
+  g_auto (GStrv) ids = g_settings_get_strv (floe_application_get_settings (app), "accounts");
+  g_autofree char *id = g_strdup (ids[0]);
+  GtkWidget *preferences, *trash, *window = GTK_WIDGET (find_window (FLOE_TYPE_WINDOW));
+  g_autoptr (GSettings) account = NULL;
+  g_autofree char *address = NULL;
+  char *secret;
+
+  ck_assert_ptr_nonnull (id);
+  secret = floe_secret_lookup_sync (FLOE_SECRET_SIP_ACCOUNT, id, NULL);
+  ck_assert_ptr_nonnull (secret);
+  floe_secret_free (secret);
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  ck_assert (iterate_until (preferences_shown, NULL));
+  preferences = GTK_WIDGET (find_window (FLOE_TYPE_PREFERENCES));
+  trash = find_icon_button (preferences, "user-trash-symbolic");
+  ck_assert_ptr_nonnull (trash);
+  g_signal_emit_by_name (trash, "clicked");
+  ck_assert_msg (iterate_until (dialog_shown, NULL), "no confirmation before removing");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (find_window (ADW_TYPE_MESSAGE_DIALOG)), "remove");
+
+  ck_assert (iterate_until (no_accounts, NULL));
+  ck_assert_msg (iterate_until (secret_gone, id), "the password stayed in the keyring");
+  account = floe_application_get_account_settings (app, id);
+  address = g_settings_get_string (account, "address");
+  ck_assert_str_eq (address, "");
+  ck_assert_ptr_nonnull (find_row (window, "No account"));
+  gtk_window_destroy (GTK_WINDOW (preferences));
+  ck_assert (iterate_until (preferences_gone, NULL));
+}
+END_TEST
+
 static Suite *
 ui_suite (void)
 {
@@ -880,6 +966,7 @@ ui_suite (void)
   tcase_add_test (tc, test_call_through_app);
   tcase_add_test (tc, test_incoming_call);
   tcase_add_test (tc, test_open_sip_link);
+  tcase_add_test (tc, test_remove_account);
   suite_add_tcase (s, tc);
   return s;
 }
