@@ -158,7 +158,16 @@ void
 floe_application_show_assistant (FloeApplication *self)
 {
   GtkWindow *parent = floe_application_main_window (self);
-  FloeAccountAssistant *assistant = floe_account_assistant_new (self);
+  FloeAccountAssistant *assistant;
+
+  /* One assistant at a time. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (FLOE_IS_ACCOUNT_ASSISTANT (l->data))
+      {
+        gtk_window_present (GTK_WINDOW (l->data));
+        return;
+      }
+  assistant = floe_account_assistant_new (self);
 
   if (parent != NULL)
     gtk_window_set_transient_for (GTK_WINDOW (assistant), parent);
@@ -205,6 +214,12 @@ on_about (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 }
 
 static void
+on_present (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  g_application_activate (G_APPLICATION (user_data));
+}
+
+static void
 on_answer (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   FloeApplication *self = FLOE_APPLICATION (user_data);
@@ -233,6 +248,7 @@ static const GActionEntry app_actions[] = {
   { "add-account", on_add_account, NULL, NULL, NULL, { 0 } },
   { "preferences", on_preferences, NULL, NULL, NULL, { 0 } },
   { "about", on_about, NULL, NULL, NULL, { 0 } },
+  { "present", on_present, NULL, NULL, NULL, { 0 } },
   { "answer", on_answer, NULL, NULL, NULL, { 0 } },
   { "decline", on_decline, NULL, NULL, NULL, { 0 } },
   { "quit", on_quit, NULL, NULL, NULL, { 0 } },
@@ -252,7 +268,8 @@ on_incoming_call (FloePhone *phone, FloeCall *call, FloeApplication *self)
   g_notification_set_body (notification, floe_call_get_remote_uri (call));
   g_notification_set_icon (notification, icon);
   g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_URGENT);
-  g_notification_set_default_action (notification, "app.answer");
+  /* Clicking the notification itself shows the call; only the buttons act. */
+  g_notification_set_default_action (notification, "app.present");
   g_notification_add_button (notification, _("Decline"), "app.decline");
   g_notification_add_button (notification, _("Answer"), "app.answer");
   g_application_send_notification (G_APPLICATION (self), "incoming-call", notification);
