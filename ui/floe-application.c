@@ -4,7 +4,9 @@
 #define G_LOG_DOMAIN "floe-ui"
 #include "config.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <signal.h>
 
 #include "floe-account-assistant.h"
 #include "floe-application.h"
@@ -288,6 +290,15 @@ on_call_changed (FloePhone *phone, GParamSpec *pspec, FloeApplication *self)
     g_application_withdraw_notification (G_APPLICATION (self), "incoming-call");
 }
 
+/* SIGTERM or SIGINT (logging out, Ctrl+C): quit the usual way, so that
+ * calls end with a BYE and the accounts unregister. */
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
 /* --- GApplication ------------------------------------------------------- */
 
 static void
@@ -314,6 +325,9 @@ floe_application_startup (GApplication *application)
   g_signal_connect_object (self->phone, "incoming-call", G_CALLBACK (on_incoming_call), self, 0);
   g_signal_connect_object (self->phone, "notify::call", G_CALLBACK (on_call_changed), self, 0);
   floe_phone_start (self->phone);
+
+  g_unix_signal_add (SIGTERM, on_quit_signal, self);
+  g_unix_signal_add (SIGINT, on_quit_signal, self);
 }
 
 static void
