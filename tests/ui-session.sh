@@ -21,8 +21,9 @@ export FLOE_UI_TEST_ROOT="$tmp"
 # (microphone, speaker, the ringtone's output) whose clock runs, silently.
 printf 'pcm.!default { type null }\n' >"$HOME/.asoundrc"
 export GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$top_builddir/data"
-# Software rendering, no accessibility bus, no portal: a bare X server.
-export GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none NO_AT_BRIDGE=1 GTK_USE_PORTAL=0
+# Software rendering, no accessibility bus, no portal, no GVfs daemons: a
+# bare X server.
+export GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none NO_AT_BRIDGE=1 GTK_USE_PORTAL=0 GIO_USE_VFS=local
 export LANG=C.UTF-8 LC_ALL=C.UTF-8 LANGUAGE=
 unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY
 
