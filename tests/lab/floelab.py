@@ -243,7 +243,9 @@ class Baresip:
         self.dir = os.path.join(lab.dir, "baresip-%s-%s" % (host, user))
         os.makedirs(self.dir)
         tone = os.path.join(self.dir, "tone.wav")
-        subprocess.run(["sox", "-n", "-r", "48000", "-c", "1", "-b", "16", tone,
+        # Stereo at 48 kHz: aufile hands its samples over unconverted, and
+        # Opus runs baresip's audio source at 48000 Hz, two channels.
+        subprocess.run(["sox", "-n", "-r", "48000", "-c", "2", "-b", "16", tone,
                         "synth", str(seconds + 10), "sine", str(tone_hz), "vol", "0.5"], check=True)
         missing = [m for m in self.MODULES
                    if not os.path.exists("/usr/lib/baresip/modules/%s.so" % m)]
@@ -301,6 +303,8 @@ class Baresip:
             self.proc.terminate()
             self.proc.wait(timeout=5)
         self.reader.join(5)
+        with open(os.path.join(self.dir, "baresip.log"), "w") as f:
+            f.write(self.log())
         return self.proc.returncode
 
     def heard(self):
