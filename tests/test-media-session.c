@@ -186,9 +186,11 @@ analyse(const char *path, double freq, double other, bool verbose)
 			double r;
 			bool ok = media_tone_present(pcm + b * N, N, 48000, freq, 0.5, 300, &r);
 			a.present += ok;
-			/* The first block holds the codecs' start-up, the last two
-			 * the fade after the file ended. */
-			if (!ok && b > first && b < last - 1) {
+			/* The first three blocks hold the codecs' and the jitter
+			 * buffer's start-up (a packet lost before the stream has
+			 * a past cannot be concealed), the last two the fade
+			 * after the file ended. */
+			if (!ok && b > first + 2 && b < last - 1) {
 				a.holes++;
 				if (verbose)
 					fprintf(stderr, "%s: no %.0f Hz in block %d of %d (ratio %.2f)\n",
