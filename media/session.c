@@ -74,6 +74,8 @@ struct media_session {
 	void *send_user;
 	media_dtmf_sender *dtmf_tx;
 	int new_bitrate;        /* 0: no change asked for */
+	bool muted;             /* send silence in place of the source */
+	bool sending;           /* false while the peer holds us (recvonly, inactive) */
 	queued_datagram *queue; /* QUEUE_SLOTS, a ring */
 	size_t q_head, q_len;
 	media_session_stats st;
@@ -366,6 +368,17 @@ handle_datagram(media_session *s, uint8_t *buf, size_t len, uint64_t now_us)
 
 /* -------------------------------------------------------- one 20 ms frame */
 
+/* RMS level of a frame in dBFS, for level meters; silence reads -100. */
+static double
+frame_level_dbfs(const int16_t *pcm)
+{
+	double sum = 0;
+	for (int i = 0; i < MEDIA_FRAME_SAMPLES; i++)
+		sum += (double)pcm[i] * pcm[i];
+	double rms = sqrt(sum / MEDIA_FRAME_SAMPLES) / 32768.0;
+	return rms > 1e-5 ? 20 * log10(rms) : -100;
+}
+
 static void
 send_frame(media_session *s)
 {
@@ -379,13 +392,20 @@ send_frame(media_session *s)
 		if (first)
 			emit(s, MEDIA_SESSION_EVENT_SOURCE_END, 0);
 	}
+	pthread_mutex_lock(&s->lock);
+	bool muted = s->muted, sending = s->sending;
+	pthread_mutex_unlock(&s->lock);
+	if (muted)
+		memset(pcm, 0, sizeof pcm);
+	double level = frame_level_dbfs(pcm);
 	if (s->record_tx)
 		media_device_write(s->record_tx, pcm);
 	uint32_t ts = s->frame_index++ * s->frame_ticks;
 
 	media_dtmf_packet dp;
 	pthread_mutex_lock(&s->lock);
-	bool dtmf = s->dtmf_tx && media_dtmf_sender_poll(s->dtmf_tx, ts, &dp);
+	s->st.tx_level_dbfs = level;
+	bool dtmf = sending && s->dtmf_tx && media_dtmf_sender_poll(s->dtmf_tx, ts, &dp);
 	if (dtmf && dp.marker)
 		s->st.dtmf_sent++;
 	int bitrate = s->new_bitrate;
@@ -397,6 +417,11 @@ send_frame(media_session *s)
 		/* The event replaces the audio of this period (RFC 4733 2.5.1.2). */
 		send_rtp(s, (uint8_t)s->dtmf_pt, dp.marker, dp.timestamp, dp.payload,
 		         sizeof dp.payload);
+		s->next_marker = true;
+		return;
+	}
+	if (!sending) {
+		/* Time keeps running (RFC 3264 8.4): resume with a new talkspurt. */
 		s->next_marker = true;
 		return;
 	}
@@ -461,7 +486,9 @@ play_frame(media_session *s, uint64_t now_us)
 	bool first = played && !s->playing;
 	if (played)
 		s->playing = true;
+	double level = frame_level_dbfs(pcm);
 	pthread_mutex_lock(&s->lock);
+	s->st.rx_level_dbfs = level;
 	s->st.frames_played += played;
 	s->st.concealed_frames += concealed || underrun;
 	s->st.fec_frames += concealed && fec;
@@ -622,6 +649,8 @@ media_session_new(const media_session_config *cfg, int *err)
 	s->send_user = cfg->send_user;
 	s->next_marker = true;
 	s->st.rtt_ms = -1;
+	s->sending = true;
+	s->st.tx_level_dbfs = s->st.rx_level_dbfs = -100;
 	s->st.first_audio_tx_ms = -1;
 	s->st.first_audio_rx_ms = -1;
 
@@ -781,6 +810,22 @@ media_session_receive(media_session *s, const uint8_t *data, size_t len)
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 	return 0;
+}
+
+void
+media_session_set_mute(media_session *s, bool muted)
+{
+	pthread_mutex_lock(&s->lock);
+	s->muted = muted;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void
+media_session_set_sending(media_session *s, bool sending)
+{
+	pthread_mutex_lock(&s->lock);
+	s->sending = sending;
+	pthread_mutex_unlock(&s->lock);
 }
 
 void

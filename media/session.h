@@ -105,6 +105,8 @@ typedef struct {
 	uint64_t dropped_queue_full;
 	uint64_t send_errors;
 	uint64_t dtmf_sent, dtmf_received;
+	double tx_level_dbfs;       /* RMS of the last frame sent, -100 for silence */
+	double rx_level_dbfs;       /* and of the last frame played */
 	uint32_t local_ssrc, remote_ssrc;
 	bool source_ended, remote_bye;
 } media_session_stats;
@@ -128,6 +130,14 @@ int media_session_receive(media_session *s, const uint8_t *data, size_t len);
 
 /* Any thread: a new route for what we send (ICE re-selected a pair). */
 void media_session_set_send(media_session *s, media_session_send_fn send, void *user);
+
+/* Any thread: send silence instead of the source (muted), or the source
+ * again. RTP keeps flowing, so the peer's view of the call does not change. */
+void media_session_set_mute(media_session *s, bool muted);
+
+/* Any thread: stop sending audio while the peer holds us (it offered
+ * recvonly or inactive), and start again. RTCP goes on either way. */
+void media_session_set_sending(media_session *s, bool sending);
 
 /* Any thread: queues digits as RFC 4733 events (duration_ms each).
  * -ENOTSUP without a telephone-event payload type; else as

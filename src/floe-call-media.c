@@ -28,6 +28,7 @@ struct _FloeCallMedia
   gboolean srtp;
   gboolean rtcp_mux;
   gboolean started;
+  gboolean muted;
   media_codec_id codec;
   gboolean have_pair;
   ice_pair_info pair;
@@ -44,6 +45,7 @@ enum
   SIGNAL_ICE_FAILED,
   SIGNAL_FIRST_AUDIO,
   SIGNAL_DTMF_RECEIVED,
+  SIGNAL_CONSENT_LOST,
   N_SIGNALS
 };
 
@@ -165,6 +167,8 @@ create_session (FloeCallMedia *self, const FloeSdpResult *agreed, GError **error
       self->srtp = TRUE;
     }
   self->session = media_session_new (&cfg, &err);
+  if (self->session != NULL)
+    media_session_set_mute (self->session, self->muted);
   media_srtp_crypto_clear (&tx);
   media_srtp_crypto_clear (&rx);
   if (self->session == NULL)
@@ -217,6 +221,9 @@ on_media_changed (FloeCall *call, gpointer agreed_ptr, gpointer remote_ptr, gpoi
       g_warning ("%s", error->message);
       return;
     }
+  /* Hold (RFC 3264 8.4): no audio goes out while we may not send. */
+  media_session_set_sending (self->session,
+                             agreed->direction == FLOE_SDP_SENDRECV || agreed->direction == FLOE_SDP_SENDONLY);
   /* Without ICE there is nothing to wait for; with it, the selected pair
    * starts the media. */
   if (!self->ice || self->have_pair)
@@ -303,6 +310,12 @@ on_pair_selected (FloeIceTransport *t, guint component, gpointer info, gpointer 
 }
 
 static void
+on_consent_lost (FloeIceTransport *t, guint component, gpointer data)
+{
+  g_signal_emit (data, signals[SIGNAL_CONSENT_LOST], 0);
+}
+
+static void
 on_ice_failed (FloeIceTransport *t, gint reason, const char *sentence, gpointer data)
 {
   g_signal_emit (data, signals[SIGNAL_ICE_FAILED], 0, sentence);
@@ -330,6 +343,7 @@ floe_call_media_new (FloeCall *call, const FloeCallMediaConfig *config, GError *
   g_signal_connect_object (self->transport, "gathering-done", G_CALLBACK (on_gathering_done), self, 0);
   g_signal_connect_object (self->transport, "pair-selected", G_CALLBACK (on_pair_selected), self, 0);
   g_signal_connect_object (self->transport, "failed", G_CALLBACK (on_ice_failed), self, 0);
+  g_signal_connect_object (self->transport, "consent-lost", G_CALLBACK (on_consent_lost), self, 0);
   self->media_changed_id = g_signal_connect (call, "media-changed", G_CALLBACK (on_media_changed), self);
   self->dtmf_id = g_signal_connect (call, "send-telephone-event", G_CALLBACK (on_send_telephone_event), self);
   return g_steal_pointer (&self);
@@ -362,6 +376,20 @@ gboolean
 floe_call_media_uses_ice (FloeCallMedia *self)
 {
   return self->ice;
+}
+
+void
+floe_call_media_set_mute (FloeCallMedia *self, gboolean muted)
+{
+  self->muted = muted;
+  if (self->session != NULL)
+    media_session_set_mute (self->session, muted);
+}
+
+gboolean
+floe_call_media_get_mute (FloeCallMedia *self)
+{
+  return self->muted;
 }
 
 const char *
@@ -417,6 +445,8 @@ floe_call_media_class_init (FloeCallMediaClass *klass)
   signals[SIGNAL_ICE_FAILED] = g_signal_new ("ice-failed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                              G_TYPE_NONE, 1, G_TYPE_STRING);
   signals[SIGNAL_FIRST_AUDIO] = g_signal_new ("first-audio", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                              G_TYPE_NONE, 0);
+  signals[SIGNAL_CONSENT_LOST] = g_signal_new ("consent-lost", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                               G_TYPE_NONE, 0);
   signals[SIGNAL_DTMF_RECEIVED] = g_signal_new ("dtmf-received", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                                 NULL, G_TYPE_NONE, 1, G_TYPE_UINT);

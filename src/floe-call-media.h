@@ -34,7 +34,8 @@ typedef struct
  *   "pair-selected"    (gpointer const ice_pair_info *) the pair audio takes now
  *   "ice-failed"       (const char *sentence)
  *   "first-audio"      the first frame from the peer was played
- *   "dtmf-received"    (guint digit) an RFC 4733 event from the peer */
+ *   "dtmf-received"    (guint digit) an RFC 4733 event from the peer
+ *   "consent-lost"     the peer stopped answering on the selected pair (RFC 7675) */
 
 FloeCallMedia *floe_call_media_new (FloeCall *call, const FloeCallMediaConfig *config, GError **error);
 
@@ -48,6 +49,10 @@ gboolean floe_call_media_get_stats (FloeCallMedia *self, media_session_stats *ou
 /* FALSE when the peer does not do ICE (plain RTP to its address). */
 gboolean floe_call_media_uses_ice (FloeCallMedia *self);
 gboolean floe_call_media_uses_srtp (FloeCallMedia *self);
+/* Muted: the peer hears silence; the call and its path are unchanged. */
+void floe_call_media_set_mute (FloeCallMedia *self, gboolean muted);
+gboolean floe_call_media_get_mute (FloeCallMedia *self);
+
 /* "opus", "PCMU"...: the codec agreed, or NULL before the media exists. */
 const char *floe_call_media_codec_name (FloeCallMedia *self);
 

@@ -129,6 +129,8 @@ add_stats (JsonBuilder *b, Call *c)
   add_int (b, "concealed_frames", (gint64) st.concealed_frames);
   add_int (b, "fec_frames", (gint64) st.fec_frames);
   add_double (b, "mos", st.mos);
+  add_double (b, "tx_level_dbfs", st.tx_level_dbfs);
+  add_double (b, "rx_level_dbfs", st.rx_level_dbfs);
   add_int (b, "first_audio_tx_ms", st.first_audio_tx_ms);
   add_int (b, "first_audio_rx_ms", st.first_audio_rx_ms);
   add_int (b, "srtp_auth_failures", (gint64) st.srtp_auth_failures);
@@ -205,7 +207,7 @@ judge (Call *c)
     {
       gint64 setup = since_dial_ms (c, c->answer_us);
       gboolean ok = c->dial_us > 0 && setup <= o->max_setup_ms;
-      message = g_strdup_printf (_("set up in %" G_GINT64_FORMAT " ms (at most %d ms allowed)"), setup,
+      message = g_strdup_printf (_("set up in %d ms (at most %d ms allowed)"), (int) setup,
                                  o->max_setup_ms);
       floe_report_verdict (r, "max-setup", ok, message);
       if (!ok)
@@ -403,6 +405,15 @@ on_pair_selected (FloeCallMedia *media, gpointer pair_ptr, gpointer data)
 }
 
 static void
+on_consent_lost (FloeCallMedia *media, gpointer data)
+{
+  Call *c = data;
+  JsonBuilder *b = call_event (c, "consent-lost");
+
+  floe_report_emit (c->run->report, b, _("call %u: the peer stopped answering on the selected path"), c->index);
+}
+
+static void
 on_ice_failed (FloeCallMedia *media, const char *sentence, gpointer data)
 {
   Call *c = data;
@@ -483,6 +494,7 @@ call_attach (Run *run, FloeCall *call, GError **error)
   g_signal_connect (c->media, "ready", G_CALLBACK (on_ready), c);
   g_signal_connect (c->media, "pair-selected", G_CALLBACK (on_pair_selected), c);
   g_signal_connect (c->media, "ice-failed", G_CALLBACK (on_ice_failed), c);
+  g_signal_connect (c->media, "consent-lost", G_CALLBACK (on_consent_lost), c);
   g_signal_connect (c->media, "first-audio", G_CALLBACK (on_first_audio), c);
   g_signal_connect (c->media, "dtmf-received", G_CALLBACK (on_media_dtmf), c);
   if (!floe_call_media_start (c->media, error))

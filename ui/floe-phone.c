@@ -184,6 +184,7 @@ on_password (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *proxy = NULL;
   g_autofree char *registrar_text = NULL;
   g_autofree char *proxy_text = NULL;
+  g_auto (GStrv) codecs = NULL;
   int transport, srtp;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -205,6 +206,7 @@ on_password (GObject *source, GAsyncResult *result, gpointer user_data)
   proxy = as_sip_uri (proxy_text);
   transport = g_settings_get_enum (pa->settings, "transport");
   srtp = g_settings_get_enum (pa->phone->settings, "srtp-policy");
+  codecs = g_settings_get_strv (pa->phone->settings, "codec-order");
 
   pa->account = g_object_new (FLOE_TYPE_ACCOUNT,
                               "aor", address,
@@ -214,6 +216,7 @@ on_password (GObject *source, GAsyncResult *result, gpointer user_data)
                               "transport", transport == 2 ? FLOE_SIP_TRANSPORT_TLS
                                            : transport == 1 ? FLOE_SIP_TRANSPORT_TCP : FLOE_SIP_TRANSPORT_UDP,
                               "srtp", srtp == 0 ? FLOE_SRTP_OFF : srtp == 2 ? FLOE_SRTP_REQUIRED : FLOE_SRTP_OPTIONAL,
+                              "codecs", codecs,
                               NULL);
   floe_secret_free (password);
   g_signal_connect (pa->account, "notify::state", G_CALLBACK (on_account_state), pa);
