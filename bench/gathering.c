@@ -102,9 +102,12 @@ udp_socket (struct sockaddr_in *bound)
 }
 
 /* The upstream socket of a client, made on first use; the least recently
- * used one is recycled when the table is full. */
+ * used one is recycled when the table is full. A mapping idle for a second
+ * is made anew: the kernel may hand a later client the port of an earlier
+ * one, and the server must not take it for the earlier client (a TURN
+ * server would answer 437, allocation mismatch). */
 static nat_mapping *
-nat_map (nat *n, const struct sockaddr_in *client)
+nat_map (nat *n, const struct sockaddr_in *client, uint64_t now)
 {
   nat_mapping *lru = &n->map[0];
   for (size_t i = 0; i < NAT_MAPPINGS; i++)
@@ -112,7 +115,12 @@ nat_map (nat *n, const struct sockaddr_in *client)
       nat_mapping *m = &n->map[i];
       if (m->fd > 0 && m->client.sin_port == client->sin_port
           && m->client.sin_addr.s_addr == client->sin_addr.s_addr)
-        return m;
+        {
+          if (now - m->last_used <= 1000000)
+            return m;
+          lru = m;
+          break;
+        }
       if (m->last_used < lru->last_used)
         lru = m;
     }
@@ -166,7 +174,7 @@ nat_thread (void *arg)
               socklen_t fl = sizeof from;
               ssize_t len = recvfrom (n->front, buf, sizeof buf, MSG_DONTWAIT,
                                       (struct sockaddr *) &from, &fl);
-              nat_mapping *m = len > 0 ? nat_map (n, &from) : NULL;
+              nat_mapping *m = len > 0 ? nat_map (n, &from, now) : NULL;
               if (!m || n->q_len == NAT_QUEUE)
                 continue;
               m->last_used = now;
