@@ -10,11 +10,12 @@
 #                               uplink delays every frame by MS each way.
 #                               Its first host is NAME, at 10.N.0.2.
 #   lab_host SITE NAME I        one more host on SITE's LAN, at 10.N.0.(1+I)
-#                               (port-restricted and symmetric sites only:
-#                               the cone NATs forward inbound to the first host)
+#                               (port-restricted, symmetric, udp-blocked: the
+#                               cone NATs forward all inbound to the first host)
 #   lab_servers                 Kamailio (SIP, UDP+TCP 5060) and coturn (STUN/TURN,
-#                               UDP+TCP 3478, TLS 5349) on 203.0.113.10; users in
-#                               $LAB_DIR/sip-users, secrets in $LAB_DIR/*-secret
+#                               UDP+TCP 3478, TLS 5349) on 203.0.113.10; SIP users
+#                               alice, bob, u1..u200 with the password in
+#                               $LAB_DIR/sip-secret, TURN user floe with $LAB_DIR/turn-secret
 #   lab_ns NAME                 the namespace of host NAME (or "inet")
 #   lab_spawn NS LOG CMD...     start CMD in NS in the background; stopped by lab_down
 #   lab_loss SITE PERCENT       drop PERCENT% of UDP crossing SITE's router
@@ -29,6 +30,7 @@ if [ -z "${LAB_DIR:-}" ]; then
 	LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/floe-lab.XXXXXX")
 	LAB_DIR_OWNED=1
 fi
+mkdir -p "$LAB_DIR"
 LAB_INET_GW=203.0.113.1
 LAB_SERVER=203.0.113.10
 LAB_SRCDIR=${LAB_SRCDIR:-${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lab}
@@ -246,7 +248,12 @@ lab_servers ()
 			printf '$sht(users=>%s) = "%s";\n' "$user" "$sip"
 		done
 	} >"$LAB_DIR/users.cfg"
-	sed -e "s|@IP@|$LAB_SERVER|g" -e "s|@DIR@|$LAB_DIR|g" \
+	mpath=
+	for d in /usr/lib/*/kamailio/modules /usr/lib/kamailio/modules; do
+		[ -f "$d/tm.so" ] && mpath=$d && break
+	done
+	[ -n "$mpath" ] || lab_fail "Kamailio's modules are not installed" || return 1
+	sed -e "s|@IP@|$LAB_SERVER|g" -e "s|@DIR@|$LAB_DIR|g" -e "s|@MPATH@|$mpath|g" \
 		"$LAB_SRCDIR/kamailio-lab.cfg" >"$LAB_DIR/kamailio.cfg"
 	lab_spawn "$inet" "$LAB_DIR/kamailio.log" \
 		/usr/sbin/kamailio -f "$LAB_DIR/kamailio.cfg" -DD -E -Y "$LAB_DIR" \

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Headless Floe agents call each other across every pair of the lab's six
 NAT kinds, each pair in both directions, through the lab's Kamailio and
-coturn; then both agents behind one NAT (hairpin), and a 100 ms RTT uplink
-losing 5% of its UDP. Each call must be answered, take a pair of the
+coturn; then both agents behind one NAT (the hairpin case: this NAT, like
+Linux's masquerade, does not hairpin, so the right answer is the host pair
+across the LAN), and a 100 ms RTT uplink losing 5% of its UDP. Each call must be answered, take a pair of the
 expected kind, carry the tone both ways, and be SRTP-protected.
 
 Writes a Markdown report (lab-matrix.md in the build directory) and prints it.
@@ -72,6 +73,7 @@ def run_call(lab, call):
                        "--duration", str(DURATION_S))
     a_status = caller.finish(60)
     b_status = callee.finish(20)
+    call.kinds = lab.kinds
     judge(call, caller, callee, a_status, b_status)
     return call
 
@@ -89,6 +91,12 @@ def judge(call, caller, callee, a_status, b_status):
         kind = pair.get("kind") if pair else None
         if not kind_matches(call.expected, kind):
             p.append("the %s's pair is %s, not %s" % (who, kind, call.expected))
+    # Behind a UDP-blocked NAT the only way out is the agent's own TURN
+    # allocation, made over TCP.
+    for who, host, pair in (("caller", call.caller, pair_a), ("callee", call.callee, pair_b)):
+        if call.kinds[host] == "udp-blocked" and pair and pair.get("local_type") != "relay":
+            p.append("the %s behind the UDP-blocked NAT sends from a %s candidate, not its TCP relay"
+                     % (who, pair.get("local_type")))
     heard_b = tone_ok(stats_b, CALLER_TONE)  # caller -> callee
     heard_a = tone_ok(stats_a, CALLEE_TONE)  # callee -> caller
     if not heard_b:
@@ -147,8 +155,8 @@ def plan():
         for j, b in enumerate(floelab.KINDS):
             calls.append(Call("%s → %s" % (a, b), "a%d" % (i + 1), "b%d" % (j + 1), expected_kind(a, b),
                               None))
-    calls.append(Call("same NAT (symmetric, hairpin) →", "hp", "hp2", "host", None))
-    calls.append(Call("same NAT (symmetric, hairpin) ←", "hp2", "hp", "host", None))
+    calls.append(Call("both behind one symmetric NAT →", "hp", "hp2", "host", None))
+    calls.append(Call("both behind one symmetric NAT ←", "hp2", "hp", "host", None))
     calls.append(Call("100 ms RTT + 5% loss → port-restricted", "slow", "b4", "direct", None))
     calls.append(Call("port-restricted → 100 ms RTT + 5% loss", "a4", "slow", "direct", None))
     for n, c in enumerate(calls):
@@ -185,6 +193,8 @@ def main():
     if os.geteuid() != 0:
         print("SKIP: the NAT lab needs root")
         return 77
+    for label, why in KNOWN_FAILURES.items():
+        print("expected to fail for now: %s: %s" % (label, why))
     with floelab.Lab() as lab:
         build(lab)
         calls = plan()
