@@ -61,7 +61,7 @@ lab_require_root ()
 
 _lab_netns_add ()
 {
-	echo "$1" >>"$LAB_DIR/namespaces"
+	echo "$1" >>"$LAB_DIR/namespaces" || return 1
 	ip netns add "$1" || return 1
 	ip -n "$1" link set lo up
 }
