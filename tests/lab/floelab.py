@@ -45,11 +45,19 @@ class Lab:
         self.procs = []
         self.lock = threading.Lock()
         self.keep = False
+        self.closed = False
 
     def __enter__(self):
-        # A test runner's timeout sends SIGTERM: tear down then too.
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        # Interrupted (a runner's timeout, ^C): stop the agents at once, so
+        # that the threads waiting on them return, then tear down and exit.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_signal)
         return self
+
+    def _on_signal(self, signum, frame):
+        print("lab: interrupted, tearing down", file=sys.stderr, flush=True)
+        self.down()
+        sys.exit(128 + signum)
 
     def __exit__(self, *exc):
         self.down()
@@ -84,16 +92,21 @@ class Lab:
 
     def spawn(self, host, argv, env=None, stdin=None):
         """Starts argv in host's namespace; stopped in down() if still running."""
-        p = subprocess.Popen(["ip", "netns", "exec", self.ns(host)] + argv, stdin=stdin,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env=env or os.environ)
-        with self.lock:
+        with self.lock:  # so that down() sees every process started
+            if self.closed:
+                raise RuntimeError("the lab is down")
+            p = subprocess.Popen(["ip", "netns", "exec", self.ns(host)] + argv, stdin=stdin,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=env or os.environ)
             self.procs.append(p)
         return p
 
     def down(self):
         with self.lock:
             procs, self.procs = self.procs, []
+            already, self.closed = self.closed, True
+        if already:
+            return
         for p in procs:
             if p.poll() is None:
                 p.terminate()
