@@ -142,19 +142,21 @@ class Lab:
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
         return env
 
-    def agent(self, host, user, *args):
-        return Agent(self, host, user, list(args))
+    def agent(self, host, user, *args, control=False):
+        """A headless agent; with control, it takes commands (Agent.command)."""
+        return Agent(self, host, user, list(args) + (["--control"] if control else []), control)
 
 
 class Agent:
     """A running headless Floe; its JSON events are collected as they come."""
 
-    def __init__(self, lab, host, user, args):
+    def __init__(self, lab, host, user, args, control=False):
         self.host, self.user = host, user
         self.events = []
         self.bad_lines = []
         self.cond = threading.Condition()
-        self.proc = lab.spawn(host, lab.agent_args(host, user) + args, env=lab.agent_env())
+        self.proc = lab.spawn(host, lab.agent_args(host, user) + args, env=lab.agent_env(),
+                              stdin=subprocess.PIPE if control else subprocess.DEVNULL)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         self.err = []
@@ -207,6 +209,15 @@ class Agent:
         self.reader.join(5)
         self.err_reader.join(5)
         return self.proc.returncode
+
+    def command(self, line):
+        """Sends one control command; False when the agent has gone."""
+        try:
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+            return True
+        except (BrokenPipeError, ValueError, OSError):
+            return False
 
     def first(self, name):
         return next((e for e in self.events if e.get("event") == name), None)
