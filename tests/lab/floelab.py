@@ -321,11 +321,13 @@ class Baresip:
             return True
 
     def finish(self, timeout):
+        """Waits for baresip to quit (or stops it after timeout seconds; 0:
+        now, once its calls are over: it closes its files on SIGTERM)."""
         try:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.terminate()
-            self.proc.wait(timeout=5)
+            self.proc.wait(timeout=10)
         self.reader.join(5)
         with open(os.path.join(self.dir, "baresip.log"), "w") as f:
             f.write(self.log())

@@ -5,11 +5,13 @@ Kamailio; each must hear the other's tone. Needs root (exits 77 without it)."""
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import floelab  # noqa: E402
 
 FLOE_TONE, BARESIP_TONE = 440, 880
+MEDIA_S = 4
 failures = []
 
 
@@ -46,6 +48,16 @@ def judge_baresip(bs, label):
           bs.log()[-3000:])
 
 
+def hang_up_after_audio(floe):
+    """Floe hangs up MEDIA_S after its first audio, however long the call
+    took to set up, then quits."""
+    if floe.wait_event("first-audio", 40) is not None:
+        time.sleep(MEDIA_S)
+    floe.command("hangup")
+    floe.wait_event("call-ended", 20)
+    floe.command("quit")
+
+
 def floe_calls_baresip(lab):
     label = "Floe (port-restricted) -> baresip (full-cone)"
     bs = floelab.Baresip(lab, "bs", "u2", BARESIP_TONE, seconds=25)
@@ -54,22 +66,25 @@ def floe_calls_baresip(lab):
     if not registered:
         return
     floe = lab.agent("fl", "u1", "--call", "sip:u2@%s" % floelab.DOMAIN, "--play", "tone:%d" % FLOE_TONE,
-                     "--expect-audio", "--duration", "5")
-    status = floe.finish(60)
-    bs.finish(30)
+                     "--expect-audio", "--duration", "60", control=True)
+    hang_up_after_audio(floe)
+    status = floe.finish(30)
+    bs.finish(0)
     judge_floe(floe, status, label, bs)
     judge_baresip(bs, label)
 
 
 def baresip_calls_floe(lab):
     label = "baresip (full-cone) -> Floe (port-restricted)"
-    floe = lab.agent("fl", "u3", "--auto-answer", "--play", "tone:%d" % FLOE_TONE, "--expect-audio")
+    floe = lab.agent("fl", "u3", "--auto-answer", "--play", "tone:%d" % FLOE_TONE, "--expect-audio",
+                     control=True)
     if floe.wait_event("registered", 20) is None:
         check(False, "Floe registered", floe.stderr()[-2000:])
         return
-    bs = floelab.Baresip(lab, "bs", "u4", BARESIP_TONE, dial="sip:u3@%s" % floelab.DOMAIN, seconds=10)
-    bs.finish(40)  # baresip quits after its -t seconds, ending the call
+    bs = floelab.Baresip(lab, "bs", "u4", BARESIP_TONE, dial="sip:u3@%s" % floelab.DOMAIN, seconds=30)
+    hang_up_after_audio(floe)
     status = floe.finish(30)
+    bs.finish(0)
     judge_floe(floe, status, label, bs)
     judge_baresip(bs, label)
 
