@@ -405,8 +405,9 @@ on_register_response (FloeAccount *self, nua_handle_t *nh, int status, const cha
       self->reg_auth_attempts = 0;
       if (self->failure != FLOE_ACCOUNT_FAILURE_NONE)
         set_failure (self, FLOE_ACCOUNT_FAILURE_NONE, 0, NULL);
-      set_state (self, FLOE_ACCOUNT_REGISTERED);
+      /* Before the notification, whose handler may stop the account. */
       start_keepalive (self);
+      set_state (self, FLOE_ACCOUNT_REGISTERED);
       return;
     }
   if ((status == 401 || status == 407)
@@ -422,14 +423,19 @@ on_register_response (FloeAccount *self, nua_handle_t *nh, int status, const cha
 static void
 lose_registration (FloeAccount *self, FloeAccountFailure failure, int status, const char *phrase)
 {
-  stop_keepalive (self);
-  set_failure (self, failure, status, phrase);
-  set_state (self, FLOE_ACCOUNT_FAILED);
-  /* The handle has nothing left to refresh; the next attempt makes its own. */
+  /* Let go of the handle before any notification: a handler may stop the
+   * account, and once nua_shutdown() has been called nua drops every other
+   * signal, nua_handle_destroy() included. The orphaned handle would keep
+   * its refused REGISTER waiting for credentials nobody can give any more,
+   * so the shutdown would wait for its 30 s timeout and leak the handle.
+   * The handle has nothing left to refresh; the next attempt makes its own. */
   g_clear_pointer (&self->reg, nua_handle_destroy);
+  stop_keepalive (self);
   /* Retrying a wrong password only locks the account at the server. */
   if (failure != FLOE_ACCOUNT_FAILURE_WRONG_PASSWORD)
     schedule_retry (self);
+  set_failure (self, failure, status, phrase);
+  set_state (self, FLOE_ACCOUNT_FAILED);
 }
 
 static char *
@@ -787,6 +793,14 @@ floe_account_stop (FloeAccount *self)
   stop_keepalive (self);
   if (!self->nua || self->state == FLOE_ACCOUNT_STOPPING || self->shutdown_done)
     return;
+  /* Only a registration the server accepted is worth a REGISTER with
+   * expires 0. One still in progress may yet be challenged, and nua takes
+   * no nua_authenticate() once shutting down: it would wait 30 s for us.
+   * Drop its handle while nua still takes signals, so that it goes before
+   * the shutdown (should the REGISTER in flight succeed, the server lets
+   * that binding expire). */
+  if (self->state != FLOE_ACCOUNT_REGISTERED)
+    g_clear_pointer (&self->reg, nua_handle_destroy);
   set_state (self, FLOE_ACCOUNT_STOPPING);
   /* Sends BYE on every call and a REGISTER with expires 0. */
   nua_shutdown (self->nua);

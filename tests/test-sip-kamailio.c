@@ -1,6 +1,7 @@
 /* Floe user agents against a real Kamailio on 127.0.0.1: registration with
  * digest authentication, a call through the proxy with ringing, answer,
- * hold and resume, DTMF and hang-up; a wrong password; a registrar that
+ * hold and resume, DTMF and hang-up; a wrong password, and that stopping
+ * then or while registering does not wait for anything; a registrar that
  * goes away and comes back. */
 #include "config.h"
 
@@ -190,6 +191,18 @@ START_TEST (register_and_call)
 }
 END_TEST
 
+/* The headless front end stops the account from inside the notification
+ * that its registration failed, before the account itself is done with it. */
+static void
+on_state_stop_when_failed (FloeAccount *account, GParamSpec *pspec, gpointer data)
+{
+  if (floe_account_get_state (account) == FLOE_ACCOUNT_FAILED)
+    floe_account_stop (account);
+}
+
+/* Caps against a hang (nua's own shutdown timeout is 30 s), not timings. */
+#define STOP_CAP_SECONDS 5
+
 START_TEST (wrong_password)
 {
   g_autofree char *registrar = server_uri (NULL);
@@ -202,7 +215,37 @@ START_TEST (wrong_password)
   ck_assert (sip_wait_int (alice, "state", FLOE_ACCOUNT_FAILED, 20));
   ck_assert_int_eq (floe_account_get_failure (alice), FLOE_ACCOUNT_FAILURE_WRONG_PASSWORD);
   ck_assert_ptr_nonnull (strstr (floe_account_get_failure_message (alice), "password"));
-  stop_account (alice);
+  /* A refused registration leaves nothing for the shutdown to wait for. */
+  floe_account_stop (alice);
+  ck_assert (sip_wait_int (alice, "state", FLOE_ACCOUNT_OFFLINE, STOP_CAP_SECONDS));
+  g_object_unref (alice);
+
+  /* The same, stopped from within the failure notification. */
+  alice = sip_test_account ("alice", "not-the-password", registrar, NULL);
+  g_signal_connect (alice, "notify::state", G_CALLBACK (on_state_stop_when_failed), NULL);
+  ck_assert (floe_account_start (alice, &error));
+  ck_assert (sip_wait_int (alice, "state", FLOE_ACCOUNT_OFFLINE, 20 + STOP_CAP_SECONDS));
+  ck_assert_int_eq (floe_account_get_failure (alice), FLOE_ACCOUNT_FAILURE_WRONG_PASSWORD);
+  g_object_unref (alice);
+  sip_kamailio_stop (&kam);
+}
+END_TEST
+
+START_TEST (stop_while_registering)
+{
+  g_autofree char *registrar = server_uri (NULL);
+  FloeAccount *alice;
+  g_autoptr (GError) error = NULL;
+
+  ck_assert (sip_kamailio_start (&kam));
+  /* Stopped before the server's challenge arrives: nua must not wait for
+   * an answer to it. */
+  alice = sip_test_account ("alice", "secret", registrar, NULL);
+  ck_assert (floe_account_start (alice, &error));
+  ck_assert_int_eq (floe_account_get_state (alice), FLOE_ACCOUNT_REGISTERING);
+  floe_account_stop (alice);
+  ck_assert (sip_wait_int (alice, "state", FLOE_ACCOUNT_OFFLINE, STOP_CAP_SECONDS));
+  g_object_unref (alice);
   sip_kamailio_stop (&kam);
 }
 END_TEST
@@ -300,6 +343,7 @@ kamailio_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, register_and_call);
   tcase_add_test (tc, wrong_password);
+  tcase_add_test (tc, stop_while_registering);
   tcase_add_test (tc, registrar_restart);
   tcase_add_test (tc, keepalive);
   tcase_add_test (tc, registrar_restart_seen_by_keepalive);

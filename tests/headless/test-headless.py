@@ -161,11 +161,7 @@ def test_call_both_ways(workdir):
 
 
 def test_wrong_password():
-    # Sofia-SIP 1.12.11 keeps a REGISTER handle that was refused for its
-    # credentials until nua_shutdown() times out (30 s) and then leaks it:
-    # leak detection is off for this one run (see the closing notes).
-    no_leak_check = {"ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0"}
-    status, events, err = finish(floe("alice", "--register-only", password="wrong", env_extra=no_leak_check))
+    status, events, err = finish(floe("alice", "--register-only", password="wrong"))
     failed = first(events, "registration-failed")
     check(status == REGISTRATION, "a wrong password exits with status 3 (got %s)" % status, err)
     check(failed is not None and "password" in failed["reason"].lower(),
