@@ -392,13 +392,17 @@ def main():
     rows, rtts = [], {}
     out = out_dir()
     try:
-        lab.run("lab_up")
-        lab.run("lab_servers")
         sites = []
-        for k, (a, b) in enumerate(PAIRS):
-            lab.run("lab_site", "ca%d" % k, a, str(2 * k + 1), str(DELAY_MS))
-            lab.run("lab_site", "ce%d" % k, b, str(2 * k + 2), str(DELAY_MS))
-            sites.append(("ca%d" % k, "ce%d" % k))
+        try:
+            lab.run("lab_up")
+            lab.run("lab_servers")
+            for k, (a, b) in enumerate(PAIRS):
+                lab.run("lab_site", "ca%d" % k, a, str(2 * k + 1), str(DELAY_MS))
+                lab.run("lab_site", "ce%d" % k, b, str(2 * k + 2), str(DELAY_MS))
+                sites.append(("ca%d" % k, "ce%d" % k))
+        except RuntimeError as e:
+            note("bench/call-setup not run: the lab did not come up: %s" % e)
+            return 1
         lab.fix_checksums()
         for k, (a, b) in enumerate(PAIRS):
             label = "%s <-> %s" % (a, b)
