@@ -120,6 +120,8 @@ def main():
     print("alice behind a symmetric NAT, bob behind an address-restricted NAT...")
     with floelab.Lab() as lab:
         lab.up()
+        print("servers: Kamailio at sip:%s:5060 (UDP, TCP), coturn STUN/TURN at %s:3478 (UDP, TCP)"
+              % (floelab.SERVER, floelab.SERVER))
         lab.site("alice", "symmetric", 1)
         lab.site("bob", "address-restricted", 2)
         rec = {"alice": os.path.join(lab.dir, "alice-heard.wav"), "bob": os.path.join(lab.dir, "bob-heard.wav")}
