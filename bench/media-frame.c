@@ -2,9 +2,9 @@
  * frame, in one process.
  *
  * Stages: Opus encode, Opus decode, SRTP protect, SRTP unprotect, jitter
- * buffer put+get (one packet in, one frame out). Each stage is its own
+ * buffer (RTP parse, put one packet, get one frame). Each stage is its own
  * non-inlined function so that callgrind can count its instructions alone
- * (--toggle-collect=stage_<name>; bench/run-media.sh does that).
+ * (--toggle-collect=stage_<name>; bench/run-media.py does that).
  *
  * The machine is shared and noisy, so the stages take turns: each round
  * runs every stage once over the same block of frames, and the figures are
