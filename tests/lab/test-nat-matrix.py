@@ -3,8 +3,9 @@
 NAT kinds, each pair in both directions, through the lab's Kamailio and
 coturn; then both agents behind one NAT (the hairpin case: this NAT, like
 Linux's masquerade, does not hairpin, so the right answer is the host pair
-across the LAN), and a 100 ms RTT uplink losing 5% of its UDP. Each call must be answered, take a pair of the
-expected kind, carry the tone both ways, and be SRTP-protected.
+across the LAN), and a 100 ms RTT uplink losing 5% of its UDP. Each call
+must be answered, take a pair of the expected kind, carry the tone both
+ways, and be SRTP-protected.
 
 Writes a Markdown report (lab-matrix.md in the build directory) and prints it.
 Needs root (exits 77, skipped, without it).
@@ -82,12 +83,11 @@ def run_call(lab, call):
     caller.command("quit")
     a_status = caller.finish(30)
     b_status = callee.finish(20)
-    call.kinds = lab.kinds
-    judge(call, caller, callee, a_status, b_status)
+    judge(call, lab.kinds, caller, callee, a_status, b_status)
     return call
 
 
-def judge(call, caller, callee, a_status, b_status):
+def judge(call, kinds, caller, callee, a_status, b_status):
     p = call.problems
     answered = caller.first("answered")
     pair_a, pair_b = caller.first("pair-selected"), callee.first("pair-selected")
@@ -103,7 +103,7 @@ def judge(call, caller, callee, a_status, b_status):
     # Behind a UDP-blocked NAT the only way out is the agent's own TURN
     # allocation, made over TCP.
     for who, host, pair in (("caller", call.caller, pair_a), ("callee", call.callee, pair_b)):
-        if call.kinds[host] == "udp-blocked" and pair and pair.get("local_type") != "relay":
+        if kinds[host] == "udp-blocked" and pair and pair.get("local_type") != "relay":
             p.append("the %s behind the UDP-blocked NAT sends from a %s candidate, not its TCP relay"
                      % (who, pair.get("local_type")))
     heard_b = tone_ok(stats_b, CALLER_TONE)  # caller -> callee
