@@ -5,10 +5,11 @@
   `floe --headless` agents on loopback, a direct call (no registrar) with
   Opus, SRTP and ICE, a tone each way, for CALL_SECONDS. The peak is read
   every 50 ms until each process exits; the last reading stands.
-- The GTK app idle, under Xvfb in a throwaway session (tests/ui-session.sh),
-  if this build has the GUI; otherwise a message says it was skipped. The
-  app in a call is not measured yet (placing a call needs an account in
-  its settings and keyring; tests/test-ui.c does that in-process).
+- The GTK app under Xvfb in a throwaway session (tests/ui-session.sh), if
+  this build has the GUI (otherwise a message says it was skipped): idle
+  with one account registered to a Kamailio on loopback, then in a call
+  that a headless agent places to it, answered through the app's "answer"
+  action over D-Bus (bench/gui-memory-probe.sh).
 
 Writes memory.csv in the output directory."""
 import csv
@@ -17,11 +18,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
 from benchlib import (BUILDDIR, SRCDIR, append_rows, free_port, median, note, out_dir, program,
-                      stop)
+                      stop, wait_tcp)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 CALL_SECONDS = 5
 REPEATS = 3
@@ -103,30 +107,66 @@ def one_call(floe):
     return idle, w_callee.hwm_kb, w_caller.hwm_kb, w_caller.anon_kb, ok
 
 
-def gui_idle():
-    """The GTK app's peak after it has shown its window and idled 4 s, or
-    None with a note."""
+USERS = {"alice": "bench-alice-secret", "bob": "bench-bob-secret"}
+
+
+def start_kamailio(workdir):
+    kamailio = shutil.which("kamailio") or "/usr/sbin/kamailio"
+    if not os.access(kamailio, os.X_OK):
+        return None, None
+    port = free_port()
+    with open(os.path.join(SRCDIR, "tests", "kamailio", "floe.cfg")) as f:
+        cfg = f.read().replace("@PORT@", str(port)).replace("@DIR@", workdir)
+    with open(os.path.join(workdir, "kamailio.cfg"), "w") as f:
+        f.write(cfg)
+    with open(os.path.join(workdir, "users.cfg"), "w") as f:
+        for user, password in USERS.items():
+            f.write('$sht(users=>%s) = "%s";\n' % (user, password))
+    proc = subprocess.Popen([kamailio, "-f", os.path.join(workdir, "kamailio.cfg"), "-DD", "-E",
+                             "-Y", workdir, "-w", workdir, "-P", os.path.join(workdir, "kamailio.pid")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not wait_tcp(port, proc):
+        stop(proc)
+        return None, None
+    return proc, port
+
+
+def gui_memory(floe):
+    """The GTK app's peak RSS idle (one account registered) and in a call,
+    by bench/gui-memory-probe.sh inside tests/ui-session.sh: (idle kB or
+    None, call kB or None), with a note for what could not be measured."""
     gui = os.path.join(BUILDDIR, "ui", "floe")
     session = os.path.join(SRCDIR, "tests", "ui-session.sh")
     if not os.access(gui, os.X_OK):
         note("no GUI in this build (ui/floe not built): the GTK app was not measured")
-        return None
-    for tool in ("xvfb-run", "dbus-run-session", "gnome-keyring-daemon"):
+        return None, None
+    for tool in ("xvfb-run", "dbus-run-session", "gnome-keyring-daemon", "gdbus"):
         if not shutil.which(tool):
             note("%s is not installed: the GTK app was not measured" % tool)
-            return None
-    # The session script runs our probe: start the app, wait, read its peak,
-    # stop it by PID.
-    probe = ('"$1" & pid=$!; sleep 4; '
-             'grep VmHWM /proc/$pid/status; kill $pid; wait $pid 2>/dev/null; exit 0')
-    env = dict(os.environ, top_builddir=BUILDDIR)
-    r = subprocess.run(["sh", session, "sh", "-c", probe, "sh", gui], env=env,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
-    for line in r.stdout.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    note("the GTK app did not stay up under Xvfb: %s" % r.stderr.strip()[-300:])
-    return None
+            return None, None
+    workdir = tempfile.mkdtemp(prefix="floe-bench-memory-")
+    kam, kport = start_kamailio(workdir)
+    if not kam:
+        shutil.rmtree(workdir, ignore_errors=True)
+        note("kamailio did not start: the GTK app was not measured")
+        return None, None
+    env = dict(os.environ, top_builddir=BUILDDIR, GUI=gui, FLOE=floe, KPORT=str(kport),
+               BPORT=str(free_port()), ALICE_PW=USERS["alice"], BOB_PW=USERS["bob"])
+    try:
+        r = subprocess.run(["sh", session, "sh", os.path.join(HERE, "gui-memory-probe.sh")], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=180)
+    finally:
+        stop(kam)
+        shutil.rmtree(workdir, ignore_errors=True)
+    found = dict(line.split(None, 1) for line in r.stdout.splitlines() if " " in line)
+    idle = int(found["idle"]) if found.get("idle", "").isdigit() else None
+    call = int(found["call"]) if found.get("call", "").isdigit() else None
+    if idle is None:
+        note("the GTK app did not stay up under Xvfb: %s" % r.stderr.strip()[-300:])
+    if found.get("answered") != "yes":
+        note("the call to the GTK app was not answered: its in-call peak is not reported")
+        call = None
+    return idle, call
 
 
 def main():
@@ -139,12 +179,12 @@ def main():
                      "repeat": i, "idle_hwm_kb": idle, "callee_call_hwm_kb": callee,
                      "caller_call_hwm_kb": caller, "caller_call_anon_kb": anon,
                      "call_ok": int(ok)})
-    gui = gui_idle()
+    gui, gui_call = gui_memory(floe)
     if gui is not None:
-        rows.append({"unix_time": int(time.time()), "what": "gtk-idle",
+        rows.append({"unix_time": int(time.time()), "what": "gtk",
                      "program": os.path.join(BUILDDIR, "ui", "floe"), "repeat": 0,
-                     "idle_hwm_kb": gui, "callee_call_hwm_kb": "", "caller_call_hwm_kb": "",
-                     "caller_call_anon_kb": "", "call_ok": ""})
+                     "idle_hwm_kb": gui, "callee_call_hwm_kb": gui_call or "", "caller_call_hwm_kb": "",
+                     "caller_call_anon_kb": "", "call_ok": int(gui_call is not None)})
     path = os.path.join(out, "memory.csv")
     fresh = not os.path.exists(path)
     with open(path, "a", newline="") as f:
@@ -168,12 +208,16 @@ def main():
         print("  no call completed: nothing measured in a call")
     if gui is not None:
         print("  GTK app idle            %7.1f MB" % (gui / 1024))
-    print("  GTK app in a call       not measured (see bench/run-memory.py)")
+    if gui_call is not None:
+        print("  GTK app in a call       %7.1f MB" % (gui_call / 1024))
+    else:
+        print("  GTK app in a call       not measured (see the notes above)")
     append_rows("summary.csv", [
         {"bench": "memory", "metric": "headless_idle_hwm_kb", "value": idle or ""},
         {"bench": "memory", "metric": "headless_in_call_hwm_kb", "value": in_call or ""},
         {"bench": "memory", "metric": "headless_in_call_anon_kb", "value": anon or ""},
         {"bench": "memory", "metric": "gtk_idle_hwm_kb", "value": gui or ""},
+        {"bench": "memory", "metric": "gtk_in_call_hwm_kb", "value": gui_call or ""},
     ])
     return 0
 
