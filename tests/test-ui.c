@@ -705,6 +705,23 @@ find_widget (GtkWidget *root, GType type)
   return NULL;
 }
 
+/* The first widget below root with this widget name (the .ui "name"). */
+static GtkWidget *
+find_named (GtkWidget *root, const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 peer_start (void)
 {
@@ -740,6 +757,7 @@ START_TEST (test_call_through_app)
   GtkWidget *window = GTK_WIDGET (find_window (FLOE_TYPE_WINDOW));
   GtkWidget *entry, *call_view, *keypad;
   GtkToggleButton *hold;
+  GtkToggleButton *mute;
   FloePathInfo path;
   g_autofree char *sentence = NULL;
   g_autoptr (FloeHistoryEntry) last = NULL;
@@ -795,7 +813,7 @@ START_TEST (test_call_through_app)
   screenshot (window, "call");
 
   /* Hold from the call view: the other side hears it (a=sendonly). */
-  hold = GTK_TOGGLE_BUTTON (find_widget (call_view, GTK_TYPE_TOGGLE_BUTTON));
+  hold = GTK_TOGGLE_BUTTON (find_named (call_view, "hold"));
   ck_assert_ptr_nonnull (hold);
   gtk_toggle_button_set_active (hold, TRUE);
   ck_assert_msg (sip_wait_int (bob.call, "remote-held", TRUE, 30), "bob was not put on hold");
@@ -803,6 +821,14 @@ START_TEST (test_call_through_app)
   gtk_toggle_button_set_active (hold, FALSE);
   ck_assert_msg (sip_wait_int (bob.call, "remote-held", FALSE, 30), "bob was not taken off hold");
   ck_assert (sip_wait_int (floe_phone_get_call (phone ()), "held", FALSE, 30));
+
+  /* Mute from the call view: the call goes on, our media sends silence. */
+  mute = GTK_TOGGLE_BUTTON (find_named (call_view, "mute"));
+  ck_assert_ptr_nonnull (mute);
+  gtk_toggle_button_set_active (mute, TRUE);
+  ck_assert (floe_phone_get_mute (phone ()));
+  gtk_toggle_button_set_active (mute, FALSE);
+  ck_assert (!floe_phone_get_mute (phone ()));
 
   /* DTMF from the in-call keypad reaches the other side. */
   keypad = find_widget (call_view, FLOE_TYPE_DIAL_PAD);

@@ -27,6 +27,9 @@ struct _FloeCallView {
   GtkWidget *incoming_box;
   GtkWidget *controls_box;
   GtkToggleButton *hold_button;
+  GtkToggleButton *mute_button;
+  GtkProgressBar *tx_level; /* level meters: a GtkLevelBar leaks in GTK 4.8 */
+  GtkProgressBar *rx_level;
   GtkToggleButton *keypad_button;
 
   FloePhone *phone;
@@ -130,6 +133,23 @@ state_text (FloeCall *call)
     }
 }
 
+/* dBFS to a meter's 0..1: the bottom is -60 dBFS, quieter than speech. */
+static double
+meter_value (double dbfs)
+{
+  return CLAMP ((dbfs + 60.0) / 60.0, 0.0, 1.0);
+}
+
+static void
+floe_call_view_show_levels (FloeCallView *self)
+{
+  media_session_stats stats;
+  gboolean have = floe_phone_get_stats (self->phone, &stats);
+
+  gtk_progress_bar_set_fraction (self->tx_level, have ? meter_value (stats.tx_level_dbfs) : 0);
+  gtk_progress_bar_set_fraction (self->rx_level, have ? meter_value (stats.rx_level_dbfs) : 0);
+}
+
 static void
 floe_call_view_refresh (FloeCallView *self)
 {
@@ -172,6 +192,14 @@ floe_call_view_refresh (FloeCallView *self)
   gtk_widget_set_visible (self->incoming_box, ringing_in);
   gtk_widget_set_visible (self->controls_box, !ringing_in);
   gtk_widget_set_sensitive (GTK_WIDGET (self->hold_button), state == FLOE_CALL_ACTIVE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->mute_button), state == FLOE_CALL_ACTIVE);
+  if (gtk_toggle_button_get_active (self->mute_button) != floe_phone_get_mute (self->phone))
+    {
+      g_signal_handlers_block_matched (self->mute_button, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+      gtk_toggle_button_set_active (self->mute_button, floe_phone_get_mute (self->phone));
+      g_signal_handlers_unblock_matched (self->mute_button, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+    }
+  floe_call_view_show_levels (self);
   gtk_widget_set_sensitive (GTK_WIDGET (self->keypad_button), state == FLOE_CALL_ACTIVE);
   if (gtk_toggle_button_get_active (self->hold_button) != floe_call_get_held (call))
     {
@@ -232,6 +260,12 @@ on_keypad_digit (FloeCallView *self, const char *digit)
 }
 
 static void
+on_mute_toggled (FloeCallView *self)
+{
+  floe_phone_set_mute (self->phone, gtk_toggle_button_get_active (self->mute_button));
+}
+
+static void
 on_hold_toggled (FloeCallView *self)
 {
   if (self->phone != NULL)
@@ -287,9 +321,13 @@ floe_call_view_class_init (FloeCallViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FloeCallView, incoming_box);
   gtk_widget_class_bind_template_child (widget_class, FloeCallView, controls_box);
   gtk_widget_class_bind_template_child (widget_class, FloeCallView, hold_button);
+  gtk_widget_class_bind_template_child (widget_class, FloeCallView, mute_button);
+  gtk_widget_class_bind_template_child (widget_class, FloeCallView, tx_level);
+  gtk_widget_class_bind_template_child (widget_class, FloeCallView, rx_level);
   gtk_widget_class_bind_template_child (widget_class, FloeCallView, keypad_button);
   gtk_widget_class_bind_template_callback (widget_class, on_keypad_digit);
   gtk_widget_class_bind_template_callback (widget_class, on_hold_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_mute_toggled);
   gtk_widget_class_install_action (widget_class, "call.hangup", NULL, on_call_action);
   gtk_widget_class_install_action (widget_class, "call.answer", NULL, on_call_action);
   gtk_widget_class_install_action (widget_class, "call.decline", NULL, on_call_action);

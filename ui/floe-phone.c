@@ -737,6 +737,21 @@ floe_phone_hangup (FloePhone *self)
     floe_call_hangup (self->call);
 }
 
+gboolean
+floe_phone_get_mute (FloePhone *self)
+{
+  g_return_val_if_fail (FLOE_IS_PHONE (self), FALSE);
+  return self->media != NULL && floe_call_media_get_mute (self->media);
+}
+
+void
+floe_phone_set_mute (FloePhone *self, gboolean muted)
+{
+  g_return_if_fail (FLOE_IS_PHONE (self));
+  if (self->media != NULL)
+    floe_call_media_set_mute (self->media, muted);
+}
+
 void
 floe_phone_set_hold (FloePhone *self, gboolean hold)
 {

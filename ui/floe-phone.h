@@ -60,6 +60,9 @@ gboolean floe_phone_is_ringing (FloePhone *self);
 void floe_phone_answer (FloePhone *self);
 void floe_phone_decline (FloePhone *self);
 void floe_phone_hangup (FloePhone *self);
+/* The other side hears silence while muted; the call goes on. */
+void floe_phone_set_mute (FloePhone *self, gboolean muted);
+gboolean floe_phone_get_mute (FloePhone *self);
 void floe_phone_set_hold (FloePhone *self, gboolean hold);
 gboolean floe_phone_send_dtmf (FloePhone *self, char digit);
 
