@@ -75,9 +75,9 @@ class Kamailio:
         self.log.close()
 
 
-def floe(name, *args, password=None, env_extra=None):
+def floe(name, *args, password=None):
     """Starts a headless agent; the password goes through the environment."""
-    env = dict(os.environ, **(env_extra or {}))
+    env = dict(os.environ)
     cmd = [FLOE, "--headless", "--json", "--interfaces", "lo", "--listen", "127.0.0.1:%d" % free_port()]
     if name is not None:
         env["FLOE_TEST_PASSWORD"] = password if password is not None else USERS[name]
