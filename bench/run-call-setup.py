@@ -44,7 +44,6 @@ DELAY_MS = 30
 PAIRS = [("port-restricted", "port-restricted"), ("symmetric", "full-cone"), ("udp-blocked", "open")]
 CALL_SECONDS = 4          # Floe's call length once answered
 BARESIP_WAIT_S = 25       # how long a baresip call may take to carry audio both ways
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class Proc:
@@ -136,18 +135,6 @@ class Lab:
     def secret(self, name):
         with open(os.path.join(self.dir, name)) as f:
             return f.read().strip()
-
-    def fix_checksums(self):
-        """See tx-checksum-off.py: without this no UDP crosses a delay line."""
-        with open(os.path.join(self.dir, "namespaces")) as f:
-            namespaces = f.read().split()
-        for ns in namespaces:
-            devs = subprocess.run(["ip", "netns", "exec", ns, "ls", "/sys/class/net"],
-                                  stdout=subprocess.PIPE, text=True).stdout.split()
-            devs = [d for d in devs if d != "lo"]
-            if devs:
-                subprocess.run(["ip", "netns", "exec", ns, "python3",
-                                os.path.join(HERE, "tx-checksum-off.py")] + devs)
 
     def down(self):
         subprocess.run(["sh", self.script, "lab_down"], env=self.env,
@@ -403,7 +390,6 @@ def main():
         except RuntimeError as e:
             note("bench/call-setup not run: the lab did not come up: %s" % e)
             return 1
-        lab.fix_checksums()
         for k, (a, b) in enumerate(PAIRS):
             label = "%s <-> %s" % (a, b)
             ca, ce = sites[k]
