@@ -832,6 +832,12 @@ floe_headless_run (const FloeCliOptions *o)
     judge (run.calls->pdata[i]);
   if (o->call != NULL && run.placed == 0)
     run_fail (&run, FLOE_EXIT_CALL);
+  /* Expectations on calls that never came are not met. */
+  if (o->auto_answer_ms >= 0 && run.placed == 0 && (o->expect_audio || o->expect_pair != FLOE_EXPECT_PAIR_ANY))
+    {
+      floe_report_verdict (run.report, "incoming-call", FALSE, _("no call came in, so nothing could be judged"));
+      run_fail (&run, FLOE_EXIT_CALL);
+    }
 
 out:
   summarise (&run);

@@ -387,6 +387,9 @@ on_stream_connected (GObject *source, GAsyncResult *result, gpointer data)
   else
     {
       st->conn = conn;
+      /* The client's connect timeout stays on the socket: clear it, or a
+       * quiet allocation would be cut after as many idle seconds. */
+      g_socket_set_timeout (g_socket_connection_get_socket (conn), 0);
       stream_write_locked (st);
     }
   g_mutex_unlock (&st->self->lock);

@@ -27,12 +27,7 @@ PARALLEL = int(os.environ.get("FLOE_LAB_PARALLEL", "6"))
 
 # Cases known not to work yet, with the reason; they are run and reported,
 # but do not fail the test. Keep this the only such list.
-KNOWN_FAILURES = {
-    "udp-blocked → udp-blocked":
-        "both agents' TURN-over-TCP connections close after 10 s without traffic "
-        "(src/floe-ice-transport.c gives the TURN stream the GSocketClient's 10 s I/O timeout), "
-        "and here gathering waits 5 s for STUN over blocked UDP on each side before the checks",
-}
+KNOWN_FAILURES = {}
 
 
 def expected_kind(a, b):
