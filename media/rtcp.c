@@ -6,40 +6,13 @@
 #include <errno.h>
 #include <string.h>
 
+#include "media/wire.h"
+
 #define HEADER_LEN 4
 #define SENDER_INFO_LEN 20
 #define BLOCK_LEN 24
 /* Seconds from 1900 (NTP era 0) to 1970. */
 #define NTP_UNIX_OFFSET 2208988800u
-
-static uint16_t
-get16 (const uint8_t *p)
-{
-  return (uint16_t) (p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32 (const uint8_t *p)
-{
-  return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8
-         | p[3];
-}
-
-static void
-put16 (uint8_t *p, uint16_t v)
-{
-  p[0] = (uint8_t) (v >> 8);
-  p[1] = (uint8_t) v;
-}
-
-static void
-put32 (uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t) (v >> 24);
-  p[1] = (uint8_t) (v >> 16);
-  p[2] = (uint8_t) (v >> 8);
-  p[3] = (uint8_t) v;
-}
 
 /* ---- Parsing ----------------------------------------------------------- */
 

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "media/wire.h"
+
 /* A.1 parameters. */
 #define RTP_SEQ_MOD (1u << 16)
 #define MAX_DROPOUT 3000u
@@ -17,35 +19,6 @@
 
 /* The extension length field counts 32-bit words in 16 bits. */
 #define MAX_EXT_LEN (0xffffu * 4u)
-
-static uint16_t
-get16 (const uint8_t *p)
-{
-  return (uint16_t) (p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32 (const uint8_t *p)
-{
-  return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8
-         | p[3];
-}
-
-static void
-put16 (uint8_t *p, uint16_t v)
-{
-  p[0] = (uint8_t) (v >> 8);
-  p[1] = (uint8_t) v;
-}
-
-static void
-put32 (uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t) (v >> 24);
-  p[1] = (uint8_t) (v >> 16);
-  p[2] = (uint8_t) (v >> 8);
-  p[3] = (uint8_t) v;
-}
 
 int
 media_rtp_parse (const uint8_t *data, size_t len, media_rtp_packet *pkt)
