@@ -414,8 +414,9 @@ preferences_gone (gpointer data)
 START_TEST (test_preferences)
 {
   GSettings *settings = floe_application_get_settings (app);
-  GtkWidget *preferences, *paths, *srtp, *stun, *turn;
+  GtkWidget *preferences, *paths, *srtp, *codecs, *stun, *turn;
   g_autofree char *policy = NULL;
+  g_auto (GStrv) order = NULL;
   g_autofree char *stun_saved = NULL;
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
@@ -435,6 +436,15 @@ START_TEST (test_preferences)
   policy = g_settings_get_string (settings, "ice-policy");
   ck_assert_str_eq (policy, "no-relay");
   g_settings_reset (settings, "ice-policy");
+
+  /* The codec order: a preset in the row, a list in the settings. */
+  codecs = find_row (preferences, "Audio Codecs");
+  ck_assert_ptr_nonnull (codecs);
+  ck_assert_uint_eq (adw_combo_row_get_selected (ADW_COMBO_ROW (codecs)), 0);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (codecs), 2);
+  order = g_settings_get_strv (settings, "codec-order");
+  ck_assert (g_strv_equal ((const char *const *) order, (const char *const[]){ "pcmu", "pcma", NULL }));
+  g_settings_reset (settings, "codec-order");
 
   turn = find_row (preferences, "TURN Server");
   ck_assert_ptr_nonnull (turn);

@@ -19,6 +19,7 @@ struct _FloePreferences {
   AdwComboRow *input_row;
   AdwComboRow *output_row;
   AdwComboRow *srtp_row;
+  AdwComboRow *codecs_row;
   AdwComboRow *ice_policy_row;
   AdwEntryRow *stun_row;
   AdwEntryRow *turn_row;
@@ -41,6 +42,36 @@ floe_preferences_toast (FloePreferences *self, const char *message)
 /* --- enum keys <-> combo rows -------------------------------------------- */
 
 static const char *const srtp_nicks[] = { "disabled", "optional", "mandatory", NULL };
+
+/* The codec orders the Codecs row offers, in the row's order. */
+static const char *const *const codec_orders[] = {
+  (const char *const[]){ "opus", "pcmu", "pcma", NULL },
+  (const char *const[]){ "pcmu", "pcma", "opus", NULL },
+  (const char *const[]){ "pcmu", "pcma", NULL },
+};
+
+static gboolean
+codecs_to_index (GValue *value, GVariant *variant, gpointer user_data)
+{
+  g_autofree const char **order = g_variant_get_strv (variant, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (codec_orders); i++)
+    if (g_strv_equal (order, codec_orders[i]))
+      {
+        g_value_set_uint (value, i);
+        return TRUE;
+      }
+  g_value_set_uint (value, 0); /* an order set elsewhere shows as the default */
+  return TRUE;
+}
+
+static GVariant *
+index_to_codecs (const GValue *value, const GVariantType *type, gpointer user_data)
+{
+  guint i = g_value_get_uint (value);
+
+  return i < G_N_ELEMENTS (codec_orders) ? g_variant_new_strv (codec_orders[i], -1) : NULL;
+}
 static const char *const ice_policy_nicks[] = { "all", "no-relay", "relay-only", NULL };
 
 static gboolean
@@ -322,6 +353,7 @@ floe_preferences_class_init (FloePreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, input_row);
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, output_row);
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, srtp_row);
+  gtk_widget_class_bind_template_child (widget_class, FloePreferences, codecs_row);
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, ice_policy_row);
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, stun_row);
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, turn_row);
@@ -363,6 +395,8 @@ floe_preferences_new (FloeApplication *application)
   g_signal_connect_object (self->output_row, "notify::selected", G_CALLBACK (on_device_selected), self, 0);
 
   bind_enum (self, "srtp-policy", self->srtp_row, srtp_nicks);
+  g_settings_bind_with_mapping (self->settings, "codec-order", self->codecs_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT, codecs_to_index, index_to_codecs, NULL, NULL);
   bind_enum (self, "ice-policy", self->ice_policy_row, ice_policy_nicks);
 
   stun = g_settings_get_string (self->settings, "stun-server");
