@@ -137,10 +137,7 @@ media_codec_opus_new(void)
 	    opus_encoder_ctl(o->enc, OPUS_SET_PACKET_LOSS_PERC(5)) != OPUS_OK ||
 	    opus_encoder_ctl(o->enc, OPUS_SET_DTX(1)) != OPUS_OK ||
 	    opus_encoder_ctl(o->enc, OPUS_SET_BITRATE(32000)) != OPUS_OK ||
-	    opus_encoder_ctl(o->enc, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE)) != OPUS_OK ||
-	    /* bench/media: complexity 10 (libopus's default) costs 2.5 times
-	     * the CPU of 5 per frame, for speech that sounds the same. */
-	    opus_encoder_ctl(o->enc, OPUS_SET_COMPLEXITY(5)) != OPUS_OK)
+	    opus_encoder_ctl(o->enc, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE)) != OPUS_OK)
 		goto fail;
 	return &o->base;
 fail:
