@@ -725,7 +725,11 @@ floe_account_start (FloeAccount *self, GError **error)
   if (self->outbound_proxy && *self->outbound_proxy)
     proxy = g_strdup (self->outbound_proxy);
   else if (self->do_register && self->registrar && *self->registrar)
-    proxy = strstr (self->registrar, ";lr") ? g_strdup (self->registrar) : g_strconcat (self->registrar, ";lr", NULL);
+    {
+      /* With the account's transport, as the REGISTER itself. */
+      g_autofree char *registrar = registrar_uri (self);
+      proxy = strstr (registrar, ";lr") ? g_strdup (registrar) : g_strconcat (registrar, ";lr", NULL);
+    }
   uuid = g_uuid_string_random ();
   instance = g_strdup_printf ("<urn:uuid:%s>", uuid);
 

@@ -168,6 +168,21 @@ def test_wrong_password():
           "the failure says the password is wrong", str(failed))
 
 
+def test_register_over_tcp():
+    agent = floe("alice", "--register-only", "--transport", "tcp")
+    for _ in range(100):
+        time.sleep(0.05)
+        with open(KAM.log.name) as f:
+            log = f.read()
+        if "REGISTER from alice over tcp" in log:
+            break
+    time.sleep(1.0)  # the challenge, the second REGISTER and its 200
+    agent.terminate()
+    status, events, err = finish(agent)
+    check("REGISTER from alice over tcp" in log and first(events, "registered") is not None,
+          "--transport tcp registers over TCP", log[-1500:] + err)
+
+
 def test_unreachable_callee():
     status, events, err = finish(floe("alice", "--call", "sip:nobody@127.0.0.1:%d" % KAM.port))
     check(status == CALL, "a callee nobody registered exits with status 4 (got %s)" % status, err)
@@ -286,6 +301,7 @@ def main():
         test_call_both_ways(workdir)
         test_wrong_password()
         test_unreachable_callee()
+        test_register_over_tcp()
         test_expectation_not_met()
         test_control_and_load(workdir)
         if TURNSERVER:
