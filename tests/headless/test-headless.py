@@ -233,6 +233,34 @@ def test_control_and_load(workdir):
           "each command is answered with one JSON line", out)
 
 
+def test_control_socket(workdir):
+    """The same commands on a Unix socket, each answered on that connection."""
+    path = os.path.join(workdir, "control.sock")
+    agent = subprocess.Popen([FLOE, "--headless", "--interfaces", "lo", "--listen", "127.0.0.1:%d" % free_port(),
+                              "--control-socket", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    replies = []
+    try:
+        for _ in range(100):
+            if os.path.exists(path):
+                break
+            time.sleep(0.05)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(10)
+            s.connect(path)
+            stream = s.makefile("rw")
+            for command in ("stats", "dtmf 1", "quit"):
+                stream.write(command + "\n")
+                stream.flush()
+                replies.append(json.loads(stream.readline()))
+    finally:
+        out, err = agent.communicate(timeout=20)
+    check(len(replies) == 3 and replies[0]["ok"] and not replies[1]["ok"] and "no call" in replies[1]["error"]
+          and replies[2]["ok"], "commands on the control socket are answered there", str(replies))
+    check(agent.returncode == OK and not os.path.exists(path),
+          "quit on the socket ends the run and removes the socket", err)
+
+
 class Coturn:
     """A TURN server on loopback with one long-term user, UDP and TCP."""
     USER, PASSWORD = "floe", "turn-secret"
@@ -304,6 +332,7 @@ def main():
         test_register_over_tcp()
         test_expectation_not_met()
         test_control_and_load(workdir)
+        test_control_socket(workdir)
         if TURNSERVER:
             test_relayed_over_tcp(workdir)
         else:
