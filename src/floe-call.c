@@ -48,6 +48,7 @@ struct _FloeCall
   FloeSdpMedia *remote;
   FloeSdpResult result;
   guint auth_attempts;
+  guint bye_overdue_id;     /* ends the call if our BYE is never answered */
 };
 
 enum
@@ -73,6 +74,9 @@ enum
 
 static GParamSpec *props[N_PROPS];
 static guint signals[N_SIGNALS];
+
+/* How long a hung-up call waits for the answer to its BYE. */
+#define BYE_GRACE_S 4
 
 G_DEFINE_FINAL_TYPE (FloeCall, floe_call, G_TYPE_OBJECT)
 
@@ -155,6 +159,7 @@ end_call (FloeCall *self, FloeCallEndReason reason, int status, const char *phra
   if (self->state == FLOE_CALL_ENDED)
     return;
   g_object_ref (self);
+  g_clear_handle_id (&self->bye_overdue_id, g_source_remove);
   self->end_reason = reason;
   self->end_message = end_message (reason, status, phrase);
   g_clear_pointer (&self->nh, nua_handle_destroy);
@@ -688,6 +693,8 @@ floe_call_reject (FloeCall *self, gboolean busy)
     nua_respond (self->nh, SIP_603_DECLINE, TAG_END ());
 }
 
+static gboolean on_bye_overdue (gpointer data);
+
 void
 floe_call_hangup (FloeCall *self)
 {
@@ -716,12 +723,27 @@ floe_call_hangup (FloeCall *self)
       self->pending_end = FLOE_CALL_END_HANGUP_LOCAL;
       set_state (self, FLOE_CALL_ENDING);
       nua_bye (self->nh, TAG_END ());
+      self->bye_overdue_id = g_timeout_add_seconds (BYE_GRACE_S, on_bye_overdue, self);
       break;
     case FLOE_CALL_ENDING:
     case FLOE_CALL_ENDED:
     default:
       break;
     }
+}
+
+/* A person who hung up has hung up: when the BYE's answer is lost (or the
+ * peer is gone), the call ends here after a few seconds rather than after
+ * the transaction's 32 s; the stack finishes the transaction on its own. */
+static gboolean
+on_bye_overdue (gpointer data)
+{
+  FloeCall *self = data;
+
+  self->bye_overdue_id = 0;
+  if (self->state == FLOE_CALL_ENDING)
+    end_call (self, FLOE_CALL_END_HANGUP_LOCAL, 0, NULL);
+  return G_SOURCE_REMOVE;
 }
 
 void
@@ -903,6 +925,7 @@ floe_call_dispose (GObject *object)
   FloeCall *self = FLOE_CALL (object);
 
   /* Only reached once the call has ended or was never dialled. */
+  g_clear_handle_id (&self->bye_overdue_id, g_source_remove);
   g_clear_pointer (&self->nh, nua_handle_destroy);
   g_clear_object (&self->account);
   G_OBJECT_CLASS (floe_call_parent_class)->dispose (object);

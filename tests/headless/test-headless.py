@@ -233,6 +233,21 @@ def test_control_and_load(workdir):
           "each command is answered with one JSON line", out)
 
 
+def test_hangup_when_peer_is_gone():
+    """A BYE nobody answers still ends the call, well before the transaction's 32 s."""
+    bob = floe(None, "--auto-answer")
+    time.sleep(0.5)
+    listen = bob.args[bob.args.index("--listen") + 1]
+    alice = floe(None, "--call", "sip:floe@" + listen, "--duration", "3")
+    time.sleep(1.5)
+    bob.kill()  # gone without a word: nobody will answer alice's BYE
+    bob.communicate()
+    status, events, err = finish(alice, timeout=20)
+    ended = first(events, "call-ended")
+    check(ended is not None and "You ended" in ended["reason"],
+          "hanging up on a vanished peer ends the call (%s)" % (ended and ended["reason"]), err)
+
+
 def test_control_socket(workdir):
     """The same commands on a Unix socket, each answered on that connection."""
     path = os.path.join(workdir, "control.sock")
@@ -333,6 +348,7 @@ def main():
         test_expectation_not_met()
         test_control_and_load(workdir)
         test_control_socket(workdir)
+        test_hangup_when_peer_is_gone()
         if TURNSERVER:
             test_relayed_over_tcp(workdir)
         else:
