@@ -379,6 +379,13 @@ floe_call_media_uses_ice (FloeCallMedia *self)
 }
 
 void
+floe_call_media_stop (FloeCallMedia *self)
+{
+  g_clear_pointer (&self->session, media_session_free);
+  self->started = FALSE;
+}
+
+void
 floe_call_media_set_mute (FloeCallMedia *self, gboolean muted)
 {
   self->muted = muted;

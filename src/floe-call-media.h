@@ -43,6 +43,10 @@ FloeCallMedia *floe_call_media_new (FloeCall *call, const FloeCallMediaConfig *c
  * only, "candidate" and "ready" are emitted before this returns. */
 gboolean floe_call_media_start (FloeCallMedia *self, GError **error);
 
+/* Stops the media thread now (it is also stopped when the object goes):
+ * after this the devices may be freed, whoever still holds a reference. */
+void floe_call_media_stop (FloeCallMedia *self);
+
 gboolean floe_call_media_get_pair (FloeCallMedia *self, ice_pair_info *out);
 /* FALSE before the media session exists. */
 gboolean floe_call_media_get_stats (FloeCallMedia *self, media_session_stats *out);

@@ -246,7 +246,11 @@ call_free (Call *c)
     g_signal_handlers_disconnect_by_data (c->call, c);
   if (c->media != NULL)
     g_signal_handlers_disconnect_by_data (c->media, c);
-  g_clear_object (&c->media); /* stops the media thread before the devices go */
+  /* The media thread reads and writes the devices: stop it before they go,
+   * even if a pending event still holds a reference to the media. */
+  if (c->media != NULL)
+    floe_call_media_stop (c->media);
+  g_clear_object (&c->media);
   g_clear_object (&c->call);
   g_clear_pointer (&c->source, media_device_free);
   g_clear_pointer (&c->analyser, media_device_free);

@@ -415,7 +415,10 @@ floe_phone_drop_call (FloePhone *self)
     g_signal_handlers_disconnect_by_data (call, self);
   if (self->media != NULL)
     g_signal_handlers_disconnect_by_data (self->media, self);
-  /* The media stops with its session before the devices go. */
+  /* The media thread stops before the devices go, even if a pending event
+   * still holds a reference to the media. */
+  if (self->media != NULL)
+    floe_call_media_stop (self->media);
   g_clear_object (&self->media);
   g_clear_pointer (&self->source, media_device_free);
   g_clear_pointer (&self->sink, media_device_free);
