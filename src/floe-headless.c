@@ -467,7 +467,10 @@ make_devices (Call *c, GError **error)
           return FALSE;
         }
     }
-  c->analyser = media_analyser_new (c->recorder, 0);
+  /* Finding the tone costs a sweep of filters per frame on the media
+   * thread: only for runs that asked to judge the audio. */
+  if (o->expect_audio)
+    c->analyser = media_analyser_new (c->recorder, 0);
   return TRUE;
 }
 
@@ -488,7 +491,7 @@ call_attach (Run *run, FloeCall *call, GError **error)
   cfg.iface_filter = run->o->interfaces;
   cfg.ice_policy = run->o->ice_policy;
   cfg.source = c->source;
-  cfg.sink = c->analyser;
+  cfg.sink = c->analyser != NULL ? c->analyser : c->recorder;
   g_signal_connect (call, "notify::state", G_CALLBACK (on_call_state), c);
   g_signal_connect (call, "dtmf-received", G_CALLBACK (on_call_dtmf), c);
   c->media = floe_call_media_new (call, &cfg, error);

@@ -220,6 +220,9 @@ def test_control_and_load(workdir):
           err)
     check(b_status == OK and all(os.path.getsize("%s.%d.wav" % (record, i)) > 44 for i in (1, 2)),
           "the callee recorded each call to its own WAV file", b_err)
+    b_ended = first(b_events, "call-ended")
+    check(b_ended is not None and "tone_hz" not in b_ended["stats"] and "tone_hz" in first(events, "call-ended")["stats"],
+          "only a run that judges the audio listens for its tone", str(b_ended))
 
     # The control channel: a listening agent answers stats and quits on request.
     agent = subprocess.Popen([FLOE, "--headless", "--interfaces", "lo", "--listen", "127.0.0.1:%d" % free_port(),
