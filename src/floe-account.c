@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "floe-sip-root.h"
+#include "floe-version.h"
 
 struct _FloeAccount
 {
@@ -742,7 +743,7 @@ floe_account_start (FloeAccount *self, GError **error)
                                                                                : TPTLS_VERIFY_NONE)),
                           TAG_IF (proxy, NUTAG_PROXY (URL_STRING_MAKE (proxy))),
                           SIPTAG_FROM_STR (self->aor),
-                          SIPTAG_USER_AGENT_STR ("Floe/" PACKAGE_VERSION),
+                          SIPTAG_USER_AGENT_STR (floe_user_agent ()),
                           NUTAG_M_USERNAME (self->user),
                           NUTAG_INSTANCE (instance),
                           /* RFC 5626 flows when the registrar offers them; the
