@@ -30,16 +30,6 @@ typedef struct {
 	uint32_t votes[BINS]; /* tonal frames per frequency, when searching */
 } analyser;
 
-static double
-rms(const int16_t *pcm)
-{
-	double sum = 0;
-
-	for (int i = 0; i < MEDIA_FRAME_SAMPLES; i++)
-		sum += (double)pcm[i] * pcm[i];
-	return sqrt(sum / MEDIA_FRAME_SAMPLES);
-}
-
 /* The strongest frequency of the frame: a coarse sweep, then a fine one
  * around its best bin. Returns the frequency and its energy ratio. */
 static double
@@ -69,7 +59,7 @@ static int
 analyser_write(media_device *d, const int16_t *pcm)
 {
 	analyser *a = (analyser *)d;
-	double level = rms(pcm), ratio = 0, hz = a->expect_hz;
+	double level = media_rms(pcm, MEDIA_FRAME_SAMPLES), ratio = 0, hz = a->expect_hz;
 	bool signal = level >= SIGNAL_RMS;
 
 	if (signal) {

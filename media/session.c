@@ -1,6 +1,7 @@
 /* The media session: one call's audio both ways on a media thread of its
  * own; see session.h. */
 #include "media/session.h"
+#include "media/tone-detect.h"
 
 #include <errno.h>
 #include <math.h>
@@ -372,10 +373,7 @@ handle_datagram(media_session *s, uint8_t *buf, size_t len, uint64_t now_us)
 static double
 frame_level_dbfs(const int16_t *pcm)
 {
-	double sum = 0;
-	for (int i = 0; i < MEDIA_FRAME_SAMPLES; i++)
-		sum += (double)pcm[i] * pcm[i];
-	double rms = sqrt(sum / MEDIA_FRAME_SAMPLES) / 32768.0;
+	double rms = media_rms(pcm, MEDIA_FRAME_SAMPLES) / 32768.0;
 	return rms > 1e-5 ? 20 * log10(rms) : -100;
 }
 

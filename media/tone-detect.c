@@ -47,3 +47,12 @@ media_tone_present(const int16_t *pcm, size_t n, unsigned rate, double freq_hz,
 		*ratio = r;
 	return n > 0 && r >= min_ratio && sqrt(energy / (double)n) >= min_rms;
 }
+
+double
+media_rms(const int16_t *pcm, size_t n)
+{
+	double sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += (double)pcm[i] * pcm[i];
+	return n > 0 ? sqrt(sum / (double)n) : 0;
+}

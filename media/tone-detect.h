@@ -17,4 +17,7 @@ double media_tone_ratio(const int16_t *pcm, size_t n, unsigned rate, double freq
 bool media_tone_present(const int16_t *pcm, size_t n, unsigned rate, double freq_hz,
                         double min_ratio, double min_rms, double *ratio);
 
+/* Root mean square of n samples (0 for n = 0), for levels and silence. */
+double media_rms(const int16_t *pcm, size_t n);
+
 #endif
