@@ -92,6 +92,12 @@ lab_server_addr ()
 	ip -n "$(lab_ns inet)" addr add "$1/24" dev br0
 }
 
+# Namespace $1's interface $2 sends and receives only frames of wire size.
+_lab_wire_frames ()
+{
+	ip netns exec "$1" ethtool -K "$2" tso off gso off gro off >/dev/null
+}
+
 # Plug namespace $1's interface $2 into the fake internet with address $3
 # (port name suffix $4). With a delay $5 (ms), the cable runs through a
 # namespace of its own where tests/lab/delayline.py holds every frame.
@@ -106,6 +112,12 @@ _lab_attach_wan ()
 			net.ipv6.conf.default.disable_ipv6=1
 		ip link add name "$2" netns "$1" type veth peer name up0 netns "$dly" || return 1
 		ip link add name up1 netns "$dly" type veth peer name "$port" netns "$(lab_ns inet)" || return 1
+		# The line copies frames one by one: a TCP segment the kernel
+		# merged or left for the "hardware" to split (GRO/TSO/GSO) would be
+		# larger than the wire takes and be lost, so every end sends and
+		# receives frames of wire size.
+		_lab_wire_frames "$1" "$2" && _lab_wire_frames "$dly" up0 &&
+			_lab_wire_frames "$dly" up1 && _lab_wire_frames "$(lab_ns inet)" "$port" || return 1
 		ip -n "$dly" link set up0 up
 		ip -n "$dly" link set up1 up
 		lab_spawn "$dly" "$LAB_DIR/delay-$4.log" \
