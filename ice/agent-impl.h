@@ -80,6 +80,7 @@ typedef struct
   bool old_active;
   ice_stun_txid old_txid;
   uint64_t rtt_us;
+  uint64_t first_check_us; /* when its first check left; 0 = never */
 } pair;
 
 typedef struct

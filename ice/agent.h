@@ -40,9 +40,11 @@ typedef struct
   uint32_t gather_timeout_ms;   /* bound for STUN/TURN servers; 0 = 5000 */
   uint32_t check_rto_ms;        /* first check retransmission; 0 = 500 */
   unsigned check_sends;         /* sends per check; 0 = 5 */
-  uint32_t nominate_delay_ms;   /* controlling: wait for better pairs after
-                                 * the first valid pair; 0 = 500, four
-                                 * times that when it is relayed */
+  uint32_t nominate_delay_ms;   /* controlling: longest wait for better pairs
+                                 * after the first valid pair; 0 = 500, four
+                                 * times that when it is relayed (a direct
+                                 * pair stops waiting once the better ones
+                                 * have had twice its round trip) */
   uint32_t keepalive_ms;        /* Tr; 0 = 15000 (at least 15000) */
   uint32_t consent_ms;          /* mean consent interval; 0 = 5000 (RFC 7675 4-6 s) */
   uint32_t consent_timeout_ms;  /* 0 = 30000 */

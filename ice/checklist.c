@@ -361,21 +361,51 @@ nominate_delay_us (const ice_agent *a, int bv)
   return d;
 }
 
+/* Being checked, or still to be. */
+static bool
+pair_pending (const pair *q)
+{
+  return q->txn_active || q->triggered
+         || (q->in_checklist && (q->state == PAIR_WAITING || q->state == PAIR_FROZEN));
+}
+
 static bool
 comp_checks_pending (const ice_agent *a, unsigned c, uint64_t above_prio)
 {
   size_t i;
 
   for (i = 0; i < a->n_pairs; i++)
+    if (a->pairs[i].component == c && a->pairs[i].prio > above_prio && pair_pending (&a->pairs[i]))
+      return true;
+  return false;
+}
+
+/* A direct valid pair is not worth waiting long for a better one: a
+ * higher-priority pair whose check has been out for twice the round trip
+ * the valid pair took (plus one Ta of pacing) would have been answered by
+ * now if its path worked. When every such pair is that late; UINT64_MAX
+ * while one has not been checked yet, or when the valid pair is relayed (a
+ * direct path still being punched through a NAT answers late). */
+static uint64_t
+better_pairs_overdue_at (const ice_agent *a, unsigned c, int bv)
+{
+  const pair *v = &a->pairs[bv];
+  uint64_t at = 0, grace = 2 * v->rtt_us + agent_ta_us (a);
+  size_t i;
+
+  if (a->local[v->local].c.type == ICE_CAND_RELAY || a->remote[v->remote].type == ICE_CAND_RELAY)
+    return UINT64_MAX;
+  for (i = 0; i < a->n_pairs; i++)
     {
       const pair *q = &a->pairs[i];
-      if (q->component != c || q->prio <= above_prio)
+      if (q->component != c || q->prio <= v->prio || !pair_pending (q))
         continue;
-      if (q->txn_active || q->triggered
-          || (q->in_checklist && (q->state == PAIR_WAITING || q->state == PAIR_FROZEN)))
-        return true;
+      if (q->first_check_us == 0)
+        return UINT64_MAX;
+      if (q->first_check_us + grace > at)
+        at = q->first_check_us + grace;
     }
-  return false;
+  return at;
 }
 
 static ice_fail_reason
@@ -425,6 +455,7 @@ static uint64_t
 nominate_at (const ice_agent *a, unsigned c, bool all_valid)
 {
   const agent_comp *k = &a->comp[c];
+  uint64_t at, overdue;
   int bv;
 
   if (a->role != ICE_ROLE_CONTROLLING || k->nominating || comp_done (a, c) || !all_valid
@@ -435,7 +466,9 @@ nominate_at (const ice_agent *a, unsigned c, bool all_valid)
     return UINT64_MAX;
   if (!comp_checks_pending (a, c, a->pairs[bv].prio))
     return k->first_valid_us;
-  return k->first_valid_us + nominate_delay_us (a, bv);
+  at = k->first_valid_us + nominate_delay_us (a, bv);
+  overdue = better_pairs_overdue_at (a, c, bv);
+  return overdue < at ? overdue : at;
 }
 
 /* a=remote-candidates (we are controlled): the valid pair whose local

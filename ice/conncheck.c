@@ -67,6 +67,8 @@ conncheck_send (ice_agent *a, uint64_t now, int p, bool use_cand, uint64_t tag)
     }
   q->state = PAIR_IN_PROGRESS;
   q->txn_active = true;
+  if (q->first_check_us == 0)
+    q->first_check_us = now;
   q->txn_use_cand = use_cand && a->role == ICE_ROLE_CONTROLLING;
   q->txn_role = a->role;
   q->txn_prio = prflx_prio;

@@ -136,10 +136,10 @@ side_init (side *s, const char *name, vnet *net, int realm, ice_role role, uint6
   ck_assert_ptr_nonnull (s->agent);
 }
 
-/* Recreates the agent (before any host is added) with consent checks
- * every 100 s, so that keepalives are the only regular traffic. */
+/* Recreates the agent (before any host is added) with its defaults, then
+ * tweak's changes. */
 static void
-side_slow_consent (side *s)
+side_remake (side *s, void (*tweak) (ice_agent_config *cfg))
 {
   ice_agent_config cfg;
   ice_role role = ice_agent_role (s->agent);
@@ -147,12 +147,27 @@ side_slow_consent (side *s)
   ice_agent_free (s->agent);
   ice_agent_config_default (&cfg);
   cfg.role = role;
-  cfg.consent_ms = 100000;
-  cfg.consent_timeout_ms = 300000;
   cfg.random = test_random;
   cfg.random_ctx = s;
+  tweak (&cfg);
   s->agent = ice_agent_new (&cfg);
   ck_assert_ptr_nonnull (s->agent);
+}
+
+/* Consent checks every 100 s, so that keepalives are the only regular
+ * traffic. */
+static void
+slow_consent (ice_agent_config *cfg)
+{
+  cfg->consent_ms = 100000;
+  cfg->consent_timeout_ms = 300000;
+}
+
+/* A nomination delay far longer than any check here takes. */
+static void
+patient_nomination (ice_agent_config *cfg)
+{
+  cfg->nominate_delay_ms = 20000;
 }
 
 static void
@@ -584,6 +599,35 @@ role_conflict (ice_role both, uint64_t tie_a, uint64_t tie_b)
   side_free (&b);
   vnet_free (net);
 }
+
+/* Behind two port-restricted NATs, 30 ms each way on every WAN link: the
+ * host pairs, of higher priority, never answer; the direct srflx pair is
+ * nominated once they have had twice its round trip, not after the
+ * nomination delay. */
+START_TEST (test_nominate_when_better_pairs_overdue)
+{
+  vnet *net = make_net (7);
+  int ra = make_realm (net, NAT_PORT_RESTRICTED, "198.51.100.1");
+  int rb = make_realm (net, NAT_PORT_RESTRICTED, "198.51.100.2");
+  side a, b;
+  uint64_t now = 0;
+
+  vnet_set_latency (net, 0, 30 * MS);
+  side_init (&a, "a", net, ra, ICE_ROLE_CONTROLLING, 0, 1);
+  side_init (&b, "b", net, rb, ICE_ROLE_CONTROLLED, 0, 1);
+  side_remake (&a, patient_nomination);
+  side_host (&a, "10.1.0.10", 5000, 1);
+  side_host (&b, "10.2.0.20", 6000, 1);
+  add_servers (net, &a, true, "wonderland");
+  add_servers (net, &b, true, "wonderland");
+  start (&a, &b, now);
+  ck_assert (run (&a, &b, &now, 3 * SEC, both_selected));
+  ck_assert (!pair_has (&a.pair[1], ICE_CAND_RELAY) && pair_has (&a.pair[1], ICE_CAND_SRFLX));
+  side_free (&a);
+  side_free (&b);
+  vnet_free (net);
+}
+END_TEST
 
 START_TEST (test_role_conflict_both_controlling)
 {
@@ -1252,7 +1296,7 @@ START_TEST (test_keepalive)
 
   side_init (&a, "a", net, 0, ICE_ROLE_CONTROLLING, 0, 1);
   side_init (&b, "b", net, 0, ICE_ROLE_CONTROLLED, 0, 1);
-  side_slow_consent (&a);
+  side_remake (&a, slow_consent);
   side_host (&a, "192.0.2.10", 5000, 1);
   side_host (&b, "192.0.2.20", 6000, 1);
   start (&a, &b, now);
@@ -1760,8 +1804,8 @@ reaches_after_a_minute (uint64_t timeout)
   vnet_set_mapping_timeout (net, ra, timeout);
   side_init (&a, "a", net, ra, ICE_ROLE_CONTROLLING, 0, 1);
   side_init (&b, "b", net, 0, ICE_ROLE_CONTROLLED, 0, 1);
-  side_slow_consent (&a);
-  side_slow_consent (&b);
+  side_remake (&a, slow_consent);
+  side_remake (&b, slow_consent);
   side_host (&a, "10.1.0.10", 5000, 1);
   side_host (&b, "192.0.2.20", 6000, 1);
   add_servers (net, &a, false, NULL);
@@ -1808,6 +1852,7 @@ agent_suite (void)
   tcase_set_timeout (tc, 60);
   tcase_add_loop_test (tc, test_nat_matrix, 0, NAT_KINDS * NAT_KINDS);
   suite_add_tcase (s, tc);
+  ADD (test_nominate_when_better_pairs_overdue);
   ADD (test_role_conflict_both_controlling);
   ADD (test_role_conflict_both_controlled);
   ADD (test_lite_peer);
