@@ -101,6 +101,7 @@ typedef struct
   bool done;
   bool refused;
   bool released; /* freed after completion: its relayed candidate is gone */
+  uint64_t started_us;
   size_t n_perms;
   ice_addr perms[MAX_PERMS];
 } turn_alloc;
@@ -166,6 +167,11 @@ struct ice_agent
   bool checks_started;        /* a check went out in this ICE session */
   uint64_t checks_started_us; /* when the first did */
   uint64_t gather_deadline_us;
+  /* Where only TCP gets out: UDP requests to the servers are given up on
+   * at udp_deadline_us (set once a stream allocation succeeded) unless one
+   * of them was answered. */
+  bool udp_answered;
+  uint64_t udp_deadline_us;
   uint64_t last_txn_us;  /* when the last new transaction started (Ta) */
   bool any_txn;
   unsigned prflx_counter;

@@ -838,6 +838,15 @@ ice_agent_role (const ice_agent *a)
   return a->role;
 }
 
+int
+ice_agent_set_role (ice_agent *a, ice_role role)
+{
+  if (a->rpwd[0] != '\0')
+    return -EBUSY;
+  a->role = role;
+  return 0;
+}
+
 ice_comp_state
 ice_agent_component_state (const ice_agent *a, unsigned component)
 {

@@ -238,6 +238,9 @@ int ice_agent_send (ice_agent *a, uint64_t now_us, unsigned component,
                     const uint8_t *data, size_t len);
 
 ice_role ice_agent_role (const ice_agent *a);
+/* Sets the role of an agent gathered before anyone knew who would offer (a
+ * candidate pool). -EBUSY once the peer's credentials are known. */
+int ice_agent_set_role (ice_agent *a, ice_role role);
 ice_comp_state ice_agent_component_state (const ice_agent *a, unsigned component);
 /* Returns false when no pair is selected. */
 bool ice_agent_selected_pair (const ice_agent *a, unsigned component, ice_pair_info *out);

@@ -175,6 +175,7 @@ gather_start (ice_agent *a, uint64_t now)
           }
     }
   a->gather_deadline_us = now + (uint64_t) a->cfg.gather_timeout_ms * 1000;
+  a->udp_deadline_us = UINT64_MAX;
   if (!any)
     {
       a->gathering_done = true;
@@ -236,6 +237,7 @@ start_allocation (ice_agent *a, uint64_t now, size_t i)
   ice_turn_config tc = { 0 };
 
   t->started = true;
+  t->started_us = now;
   tc.server = a->turn[t->server].addr;
   tc.local = a->hosts[t->sock].addr;
   tc.transport = a->turn[t->server].transport;
@@ -283,6 +285,7 @@ gather_on_txn (ice_agent *a, uint64_t now, const ice_stun_txn_event *ev)
     return;
   g = &a->gather[i];
   g->done = true;
+  a->udp_answered |= ev->kind == ICE_STUN_TXN_RESPONSE;
   h = &a->hosts[g->sock];
   if (ev->kind == ICE_STUN_TXN_RESPONSE && ev->msg.cls == ICE_STUN_CLASS_SUCCESS
       && (ice_stun_msg_get_xor_addr (&ev->msg, ICE_STUN_ATTR_XOR_MAPPED_ADDRESS, &c.addr) == 0
@@ -303,6 +306,21 @@ gather_on_txn (ice_agent *a, uint64_t now, const ice_stun_txn_event *ev)
     }
   (void) now;
   check_done (a);
+}
+
+/* A TURN server answered t. Over UDP, UDP gets out. Over a stream, while
+ * no UDP request has been answered, UDP may well be blocked: the UDP
+ * requests get as long again as the stream took (at least one RTO, so that
+ * a lost first request can be sent again) instead of the whole bound. */
+static void
+note_allocation_answer (ice_agent *a, uint64_t now, const turn_alloc *t)
+{
+  uint64_t took = now - t->started_us, rto = (uint64_t) a->cfg.check_rto_ms * 1000;
+
+  if (a->turn[t->server].transport == ICE_TRANSPORT_UDP)
+    a->udp_answered = true;
+  else if (!a->udp_answered && now + (took > rto ? took : rto) < a->udp_deadline_us)
+    a->udp_deadline_us = now + (took > rto ? took : rto);
 }
 
 void
@@ -345,6 +363,7 @@ gather_turn_events (ice_agent *a, uint64_t now, turn_alloc *t)
           ice_cand_foundation (ICE_CAND_RELAY, &h->addr, &a->turn[t->server].addr,
                                ICE_TRANSPORT_UDP, c.foundation);
           gather_add_local (a, &c, t->sock, (int) (t - a->allocs), true);
+          note_allocation_answer (a, now, t);
           /* §5.1.1.2: over UDP the allocation's mapped address is also a
            * server-reflexive candidate (dropped if a STUN server already
            * gave the same one, or if there is no NAT). */
@@ -367,23 +386,36 @@ gather_turn_events (ice_agent *a, uint64_t now, turn_alloc *t)
           if (!t->done)
             t->refused = ev.error_code > 0;
           t->done = true;
+          if (ev.error_code > 0)
+            note_allocation_answer (a, now, t);
           break;
         default:
           break;
         }
     }
-  (void) now;
   check_done (a);
+}
+
+static uint64_t
+udp_give_up_at (const ice_agent *a)
+{
+  return a->udp_answered ? UINT64_MAX : a->udp_deadline_us;
 }
 
 void
 gather_on_timeout (ice_agent *a, uint64_t now)
 {
+  bool all, udp;
   size_t i;
 
-  if (!a->gathering || a->gathering_done || now < a->gather_deadline_us)
+  if (!a->gathering || a->gathering_done)
     return;
-  /* Servers that did not answer in time are given up on. */
+  all = now >= a->gather_deadline_us;
+  udp = now >= udp_give_up_at (a);
+  if (!all && !udp)
+    return;
+  /* Servers that did not answer in time are given up on (STUN Bindings
+   * are always UDP). */
   for (i = 0; i < a->n_gather; i++)
     if (!a->gather[i].done)
       {
@@ -392,7 +424,7 @@ gather_on_timeout (ice_agent *a, uint64_t now)
         a->gather[i].started = a->gather[i].done = true;
       }
   for (i = 0; i < a->n_allocs; i++)
-    if (!a->allocs[i].done)
+    if (!a->allocs[i].done && (all || a->turn[a->allocs[i].server].transport == ICE_TRANSPORT_UDP))
       {
         if (a->allocs[i].client)
           {
@@ -407,9 +439,12 @@ gather_on_timeout (ice_agent *a, uint64_t now)
 uint64_t
 gather_next_timeout (const ice_agent *a)
 {
+  uint64_t udp;
+
   if (!a->gathering || a->gathering_done)
     return UINT64_MAX;
-  return a->gather_deadline_us;
+  udp = udp_give_up_at (a);
+  return udp < a->gather_deadline_us ? udp : a->gather_deadline_us;
 }
 
 int

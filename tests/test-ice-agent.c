@@ -629,6 +629,37 @@ START_TEST (test_nominate_when_better_pairs_overdue)
 }
 END_TEST
 
+/* A pooled agent gathers before anyone knows who will offer: it takes its
+ * role when the call starts, and keeps it once the peer is known. */
+START_TEST (test_role_set_after_gathering)
+{
+  vnet *net = make_net (9);
+  side a, b;
+  uint64_t now = 0;
+
+  side_init (&a, "a", net, 0, ICE_ROLE_CONTROLLED, 0, 1);
+  side_init (&b, "b", net, 0, ICE_ROLE_CONTROLLED, 0, 1);
+  side_host (&a, "192.0.2.10", 5000, 1);
+  side_host (&b, "192.0.2.20", 6000, 1);
+  ck_assert_int_eq (ice_agent_gather (a.agent, now), 0);
+  run (&a, NULL, &now, now + SEC, NULL);
+  ck_assert_int_eq (ice_agent_set_role (a.agent, ICE_ROLE_CONTROLLING), 0);
+  exchange_credentials (&a, &b);
+  ck_assert_int_eq (ice_agent_set_role (a.agent, ICE_ROLE_CONTROLLED), -EBUSY);
+  ck_assert_int_eq (ice_agent_gather (b.agent, now), 0);
+  ck_assert (run (&a, &b, &now, now + 5 * SEC, both_selected));
+  ck_assert_int_eq (ice_agent_role (a.agent), ICE_ROLE_CONTROLLING);
+  {
+    ice_agent_stats st;
+    ice_agent_stats_get (a.agent, &st);
+    ck_assert_uint_eq (st.role_conflicts, 0);
+  }
+  side_free (&a);
+  side_free (&b);
+  vnet_free (net);
+}
+END_TEST
+
 START_TEST (test_role_conflict_both_controlling)
 {
   role_conflict (ICE_ROLE_CONTROLLING, 1000, 5);
@@ -1614,7 +1645,8 @@ END_TEST
 START_TEST (test_udp_blocked_turn_tcp)
 {
   /* UDP blocked at our edge, TURN over TCP allowed: the relayed candidate
-   * reached over the stream carries the call. */
+   * reached over the stream carries the call, and gathering does not wait
+   * out its whole bound on UDP requests that nobody answers. */
   vnet *net = make_net (83);
   side a, b;
   uint64_t now = 0;
@@ -1631,6 +1663,8 @@ START_TEST (test_udp_blocked_turn_tcp)
                                                       "wonderland"), 0);
   start (&a, &b, now);
   ck_assert (run (&a, &b, &now, 20 * SEC, both_selected));
+  ck_assert (a.gathered);
+  ck_assert_uint_lt (a.gathered_at, 2 * SEC);
   ck_assert_int_eq (a.pair[1].local.type, ICE_CAND_RELAY);
   ck_assert_int_eq (b.pair[1].remote.type == ICE_CAND_RELAY || b.pair[1].remote.type == ICE_CAND_PRFLX, 1);
   exchange_data (&a, &b, &now);
@@ -1853,6 +1887,7 @@ agent_suite (void)
   tcase_add_loop_test (tc, test_nat_matrix, 0, NAT_KINDS * NAT_KINDS);
   suite_add_tcase (s, tc);
   ADD (test_nominate_when_better_pairs_overdue);
+  ADD (test_role_set_after_gathering);
   ADD (test_role_conflict_both_controlling);
   ADD (test_role_conflict_both_controlled);
   ADD (test_lite_peer);
