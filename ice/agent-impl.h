@@ -172,6 +172,7 @@ struct ice_agent
    * of them was answered. */
   bool udp_answered;
   uint64_t udp_deadline_us;
+  bool udp_blocked; /* ...and they were: no direct UDP path can work */
   uint64_t last_txn_us;  /* when the last new transaction started (Ta) */
   bool any_txn;
   unsigned prflx_counter;

@@ -870,6 +870,7 @@ ice_agent_stats_get (const ice_agent *a, ice_agent_stats *out)
 {
   *out = a->stats;
   out->pairs = a->n_pairs;
+  out->udp_blocked = a->udp_blocked;
 }
 
 const char *

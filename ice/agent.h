@@ -252,6 +252,8 @@ typedef struct
   uint64_t dropped;           /* malformed or unauthenticated packets */
   uint64_t role_conflicts;
   uint64_t pairs;
+  /* Gathering found UDP blocked: only TCP or TLS reached the servers. */
+  bool udp_blocked;
 } ice_agent_stats;
 
 void ice_agent_stats_get (const ice_agent *a, ice_agent_stats *out);

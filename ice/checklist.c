@@ -385,7 +385,8 @@ comp_checks_pending (const ice_agent *a, unsigned c, uint64_t above_prio)
  * the valid pair took (plus one Ta of pacing) would have been answered by
  * now if its path worked. When every such pair is that late; UINT64_MAX
  * while one has not been checked yet, or when the valid pair is relayed (a
- * direct path still being punched through a NAT answers late). */
+ * direct path still being punched through a NAT answers late) unless UDP
+ * is blocked here, where pairs from our own UDP sockets cannot work. */
 static uint64_t
 better_pairs_overdue_at (const ice_agent *a, unsigned c, int bv)
 {
@@ -393,12 +394,15 @@ better_pairs_overdue_at (const ice_agent *a, unsigned c, int bv)
   uint64_t at = 0, grace = 2 * v->rtt_us + agent_ta_us (a);
   size_t i;
 
-  if (a->local[v->local].c.type == ICE_CAND_RELAY || a->remote[v->remote].type == ICE_CAND_RELAY)
+  if (!a->udp_blocked
+      && (a->local[v->local].c.type == ICE_CAND_RELAY || a->remote[v->remote].type == ICE_CAND_RELAY))
     return UINT64_MAX;
   for (i = 0; i < a->n_pairs; i++)
     {
       const pair *q = &a->pairs[i];
       if (q->component != c || q->prio <= v->prio || !pair_pending (q))
+        continue;
+      if (a->udp_blocked && a->local[q->local].c.type != ICE_CAND_RELAY)
         continue;
       if (q->first_check_us == 0)
         return UINT64_MAX;

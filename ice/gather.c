@@ -414,6 +414,7 @@ gather_on_timeout (ice_agent *a, uint64_t now)
   udp = now >= udp_give_up_at (a);
   if (!all && !udp)
     return;
+  a->udp_blocked = udp;
   /* Servers that did not answer in time are given up on (STUN Bindings
    * are always UDP). */
   for (i = 0; i < a->n_gather; i++)

@@ -1665,6 +1665,13 @@ START_TEST (test_udp_blocked_turn_tcp)
   ck_assert (run (&a, &b, &now, 20 * SEC, both_selected));
   ck_assert (a.gathered);
   ck_assert_uint_lt (a.gathered_at, 2 * SEC);
+  {
+    /* Known blocked, the relayed pair does not wait for direct ones. */
+    ice_agent_stats st;
+    ice_agent_stats_get (a.agent, &st);
+    ck_assert (st.udp_blocked);
+    ck_assert_uint_lt (now, a.gathered_at + SEC);
+  }
   ck_assert_int_eq (a.pair[1].local.type, ICE_CAND_RELAY);
   ck_assert_int_eq (b.pair[1].remote.type == ICE_CAND_RELAY || b.pair[1].remote.type == ICE_CAND_PRFLX, 1);
   exchange_data (&a, &b, &now);
