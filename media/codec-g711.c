@@ -265,6 +265,8 @@ static const media_codec_ops g711_ops = {
 	.set_bitrate = g711_no_setting,
 	.set_packet_loss = g711_no_setting,
 	.set_dtx = g711_no_dtx,
+	.set_complexity = g711_no_setting,
+	.set_max_bandwidth = g711_no_setting,
 	.free = g711_free,
 };
 

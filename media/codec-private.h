@@ -13,6 +13,8 @@ typedef struct media_codec_ops {
 	int (*set_bitrate)(media_codec *c, int bps);
 	int (*set_packet_loss)(media_codec *c, int percent);
 	int (*set_dtx)(media_codec *c, bool on);
+	int (*set_complexity)(media_codec *c, int complexity);             /* 0..10 */
+	int (*set_max_bandwidth)(media_codec *c, int bandwidth); /* a media_opus_bandwidth */
 	void (*free)(media_codec *c);
 } media_codec_ops;
 

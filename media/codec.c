@@ -120,3 +120,18 @@ media_codec_set_dtx(media_codec *c, bool on)
 {
 	return c ? c->ops->set_dtx(c, on) : -EINVAL;
 }
+
+int
+media_codec_set_opus(media_codec *c, const media_opus_settings *s)
+{
+	if (!c || !s || s->complexity < 0 || s->complexity > 10 ||
+	    s->max_bandwidth < MEDIA_OPUS_BANDWIDTH_NARROW ||
+	    s->max_bandwidth > MEDIA_OPUS_BANDWIDTH_FULL)
+		return -EINVAL;
+	int r = c->ops->set_complexity(c, s->complexity);
+	if (r == 0)
+		r = c->ops->set_max_bandwidth(c, (int)s->max_bandwidth);
+	if (r == 0)
+		r = c->ops->set_dtx(c, s->dtx);
+	return r;
+}

@@ -59,10 +59,48 @@ int media_codec_conceal(media_codec *c, const uint8_t *next, size_t next_len,
 
 /* Opus only (G.711 ignores them and returns 0): target bitrate in bit/s
  * (6000..510000), the expected packet-loss percentage (0..100; RTCP feeds
- * this so the encoder sizes its FEC), and DTX on or off (on by default). */
+ * this so the encoder sizes its FEC), and DTX on or off. */
 int media_codec_set_bitrate(media_codec *c, int bps);
 int media_codec_set_packet_loss(media_codec *c, int percent);
 int media_codec_set_dtx(media_codec *c, bool on);
+
+/* --------------------------------------------------- Opus encoder settings */
+
+/* The widest audio band the Opus encoder may code. */
+typedef enum {
+	MEDIA_OPUS_BANDWIDTH_NARROW,    /* up to 4 kHz */
+	MEDIA_OPUS_BANDWIDTH_MEDIUM,    /* 6 kHz */
+	MEDIA_OPUS_BANDWIDTH_WIDE,      /* 8 kHz */
+	MEDIA_OPUS_BANDWIDTH_SUPERWIDE, /* 12 kHz */
+	MEDIA_OPUS_BANDWIDTH_FULL,      /* 20 kHz */
+} media_opus_bandwidth;
+
+/* What an encoder trades between quality and CPU. */
+typedef struct {
+	int complexity;                     /* 0 (cheapest) .. 10 (best) */
+	media_opus_bandwidth max_bandwidth;
+	/* Send nothing in silence (encode returns 0). Below complexity 7
+	 * libopus skips its tonality analysis and its voice detector takes a
+	 * steady tone for silence too: most of a test tone is then not sent. */
+	bool dtx;
+} media_opus_settings;
+
+typedef enum {
+	/* One call with CPU to spare (the desktop): complexity 10, full band,
+	 * DTX. media_codec_new starts every Opus encoder with these. */
+	MEDIA_OPUS_PROFILE_QUALITY,
+	/* Many calls per core (headless load tests): cheap, wideband, and a
+	 * continuous stream, so that loss, jitter and MOS judge every packet. */
+	MEDIA_OPUS_PROFILE_LIGHT,
+} media_opus_profile;
+
+/* The settings of a profile: the one place their values live. */
+media_opus_settings media_opus_profile_settings(media_opus_profile profile);
+
+/* Applies all three settings at once. -EINVAL (nothing changed) for a
+ * complexity outside 0..10 or an unknown bandwidth, -EIO if libopus
+ * refuses; G.711 ignores them and returns 0. */
+int media_codec_set_opus(media_codec *c, const media_opus_settings *s);
 
 /* G.711 sample codecs, exposed for tests and for callers at 8 kHz. */
 uint8_t media_g711_ulaw_encode(int16_t pcm);

@@ -65,7 +65,8 @@ struct media_jb
   int64_t next_ts;
 
   /* Jitter measurement. */
-  int64_t transit[WINDOW];
+  int64_t transit[WINDOW];    /* in arrival order, a ring */
+  int64_t by_transit[WINDOW]; /* the same values, kept sorted */
   size_t win_n, win_pos;
   uint32_t spread_us;
   uint32_t target_us;
@@ -196,11 +197,20 @@ remove_head (media_jb *jb)
   jb->count--;
 }
 
-static int
-cmp_i64 (const void *a, const void *b)
+/* Where v goes in the first n sorted values (the first not below it). */
+static size_t
+sorted_position (const int64_t *sorted, size_t n, int64_t v)
 {
-  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-  return (x > y) - (x < y);
+  size_t lo = 0, hi = n;
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      if (sorted[mid] < v)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
 }
 
 /* Media time on our own continuous timeline. A sender's timestamps may
@@ -238,13 +248,21 @@ static int64_t
 measure (media_jb *jb, uint64_t now_us, int64_t ext_ts)
 {
   int64_t transit = (int64_t) now_us - ts_to_us (jb, ext_ts);
+  /* The window stays sorted as values come and go (one per packet), so
+   * no packet pays for sorting all of it. */
+  int64_t *sorted = jb->by_transit;
+  if (jb->win_n == WINDOW)
+    {
+      size_t old = sorted_position (sorted, jb->win_n, jb->transit[jb->win_pos]);
+      memmove (sorted + old, sorted + old + 1, (jb->win_n - old - 1) * sizeof *sorted);
+      jb->win_n--;
+    }
+  size_t at = sorted_position (sorted, jb->win_n, transit);
+  memmove (sorted + at + 1, sorted + at, (jb->win_n - at) * sizeof *sorted);
+  sorted[at] = transit;
+  jb->win_n++;
   jb->transit[jb->win_pos] = transit;
   jb->win_pos = (jb->win_pos + 1) % WINDOW;
-  if (jb->win_n < WINDOW)
-    jb->win_n++;
-  int64_t sorted[WINDOW];
-  memcpy (sorted, jb->transit, jb->win_n * sizeof *sorted);
-  qsort (sorted, jb->win_n, sizeof *sorted, cmp_i64);
   int64_t lo = sorted[0];
   int64_t hi = sorted[jb->win_n - 1 - jb->win_n / OUTLIER_SHARE];
   jb->min_transit = lo;

@@ -90,10 +90,14 @@ clock_us(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* The NTP (wall clock) time of a CLOCK_MONOTONIC instant in the recent
+ * past: a datagram's arrival is handled up to a frame after it came. */
 static uint64_t
-ntp_now(void)
+ntp_at(uint64_t mono_us)
 {
-	return media_rtcp_ntp_from_unix_us(clock_us(CLOCK_REALTIME));
+	uint64_t now = clock_us(CLOCK_MONOTONIC);
+	uint64_t ago = now > mono_us ? now - mono_us : 0;
+	return media_rtcp_ntp_from_unix_us(clock_us(CLOCK_REALTIME) - ago);
 }
 
 static void
@@ -155,7 +159,7 @@ send_rtcp(media_session *s, uint64_t now_us, const uint32_t *bye_ssrc)
 	rep.ssrc = bye_ssrc ? *bye_ssrc : info.ssrc;
 	if (info.packets > 0 && !(bye_ssrc && *bye_ssrc != info.ssrc)) {
 		rep.has_sender_info = true;
-		rep.ntp = ntp_now();
+		rep.ntp = ntp_at(now_us);
 		/* The RTP clock at this NTP instant (what lip sync needs). */
 		rep.rtp_ts = info.ts_base +
 		             (uint32_t)((now_us - s->start_us) * s->clock_rate / 1000000u);
@@ -291,7 +295,7 @@ handle_report(media_session *s, const media_rtcp_report *rep, uint64_t now_us)
 		const media_rtcp_report_block *b = &rep->blocks[i];
 		if (b->ssrc != info.ssrc)
 			continue;
-		int64_t rtt = media_rtcp_rtt_us(ntp_now(), b->lsr, b->dlsr);
+		int64_t rtt = media_rtcp_rtt_us(ntp_at(now_us), b->lsr, b->dlsr);
 		double loss = b->fraction_lost * 100.0 / 256.0;
 		/* The encoder sizes its FEC to the loss the peer sees. */
 		media_codec_set_packet_loss(s->codec, (int)ceil(loss));
@@ -684,7 +688,8 @@ media_session_new(const media_session_config *cfg, int *err)
 	if (!s->codec)
 		goto fail;
 	if (cfg->codec == MEDIA_CODEC_OPUS &&
-	    media_codec_set_bitrate(s->codec, cfg->opus_bitrate ? cfg->opus_bitrate : 32000) < 0) {
+	    (media_codec_set_bitrate(s->codec, cfg->opus_bitrate ? cfg->opus_bitrate : 32000) < 0 ||
+	     (cfg->opus && media_codec_set_opus(s->codec, cfg->opus) < 0))) {
 		*err = -EINVAL;
 		goto fail;
 	}
@@ -805,7 +810,10 @@ media_session_receive(media_session *s, const uint8_t *data, size_t len)
 	q->len = len;
 	q->arrival_us = now;
 	memcpy(q->data, data, len);
-	pthread_cond_signal(&s->cond);
+	/* No wake-up: the media thread drains the queue at its next frame,
+	 * before it plays, and the arrival time recorded here is what jitter,
+	 * RTT and the jitter buffer use. Waking it per datagram would cost a
+	 * context switch per packet and change nothing that is heard. */
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 }

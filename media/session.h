@@ -7,7 +7,8 @@
  * Everything between the devices and the wire runs on a media thread of its
  * own (pthread), paced at one 20 ms frame per period on CLOCK_MONOTONIC. The
  * caller's thread only hands in datagrams (media_session_receive copies
- * them into a queue), reads statistics, and queues DTMF.
+ * them into a queue, which the media thread drains once per frame: one
+ * wake-up per 20 ms), reads statistics, and queues DTMF.
  *
  * Sending goes through a caller-supplied function, called on the media
  * thread; the ICE glue routes each datagram over whichever candidate pair is
@@ -52,6 +53,9 @@ typedef struct {
 	uint8_t payload_type;       /* negotiated: 0 PCMU, 8 PCMA, dynamic for Opus */
 	int dtmf_payload_type;      /* telephone-event at the codec's clock; -1 none */
 	int opus_bitrate;           /* bit/s; 0 = 32000 */
+	/* Opus encoder settings, copied; NULL: MEDIA_OPUS_PROFILE_QUALITY.
+	 * Out of range: media_session_new fails with -EINVAL. */
+	const media_opus_settings *opus;
 	/* SDES keys: ours for what we send, the peer's for what we receive.
 	 * Both NULL: plain RTP. Copied; the caller may clear its copies. */
 	const media_srtp_crypto *srtp_tx;

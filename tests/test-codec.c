@@ -1,5 +1,5 @@
 /* Opus and G.711 round trips, G.711 sample values from the standard's
- * segment tables, FEC and concealment. */
+ * segment tables, FEC and concealment, Opus encoder settings. */
 #include <check.h>
 #include <errno.h>
 #include <math.h>
@@ -260,6 +260,133 @@ START_TEST(test_opus_dtx)
 }
 END_TEST
 
+/* ----------------------------------------------------- encoder settings */
+
+/* The audio band of an Opus packet, from its TOC byte (RFC 6716 3.1). */
+static media_opus_bandwidth
+toc_bandwidth(uint8_t toc)
+{
+	static const media_opus_bandwidth celt[4] = {
+		MEDIA_OPUS_BANDWIDTH_NARROW, MEDIA_OPUS_BANDWIDTH_WIDE,
+		MEDIA_OPUS_BANDWIDTH_SUPERWIDE, MEDIA_OPUS_BANDWIDTH_FULL,
+	};
+	int config = toc >> 3;
+	if (config < 12) /* SILK only: NB, MB, WB, four configurations each */
+		return (media_opus_bandwidth)(config / 4);
+	if (config < 16) /* hybrid: SWB, FB, two each */
+		return config < 14 ? MEDIA_OPUS_BANDWIDTH_SUPERWIDE : MEDIA_OPUS_BANDWIDTH_FULL;
+	return celt[(config - 16) / 4]; /* CELT only: no MB */
+}
+
+/* The desktop's profile is libopus at its best; the headless one is
+ * cheaper, narrower and sends a continuous stream. */
+START_TEST(test_opus_profiles)
+{
+	media_opus_settings q = media_opus_profile_settings(MEDIA_OPUS_PROFILE_QUALITY);
+	media_opus_settings l = media_opus_profile_settings(MEDIA_OPUS_PROFILE_LIGHT);
+	ck_assert_int_eq(q.complexity, 10);
+	ck_assert_int_eq(q.max_bandwidth, MEDIA_OPUS_BANDWIDTH_FULL);
+	ck_assert(q.dtx);
+	ck_assert_int_lt(l.complexity, q.complexity);
+	ck_assert_int_eq(l.max_bandwidth, MEDIA_OPUS_BANDWIDTH_WIDE);
+	ck_assert(!l.dtx);
+}
+END_TEST
+
+/* A steady 1 kHz tone at the light profile: every frame is sent (no DTX
+ * frame, though below complexity 7 libopus would take the tone for
+ * silence), none codes more than wideband, and the tone comes through. */
+START_TEST(test_opus_light_tone)
+{
+	enum { TONE_FRAMES = 150 };
+	static int16_t in[TONE_FRAMES][N];
+	int16_t out[N];
+	uint8_t pkt[MEDIA_CODEC_MAX_PAYLOAD];
+	tone_frames(1000, TONE_FRAMES, in);
+	media_codec *c = media_codec_new(MEDIA_CODEC_OPUS);
+	media_opus_settings light = media_opus_profile_settings(MEDIA_OPUS_PROFILE_LIGHT);
+	ck_assert_int_eq(media_codec_set_opus(c, &light), 0);
+	for (int i = 0; i < TONE_FRAMES; i++) {
+		int len = media_codec_encode(c, in[i], pkt, sizeof pkt);
+		ck_assert_msg(len > 2, "frame %d not sent (%d)", i, len);
+		ck_assert_int_le(toc_bandwidth(pkt[0]), MEDIA_OPUS_BANDWIDTH_WIDE);
+		ck_assert_int_eq(media_codec_decode(c, pkt, (size_t)len, out), N);
+		if (i >= WARMUP)
+			assert_tone(out, 1000);
+	}
+	/* DTX is the setting's, not the profile's: on, silence goes unsent. */
+	light.dtx = true;
+	ck_assert_int_eq(media_codec_set_opus(c, &light), 0);
+	int16_t silence[N] = { 0 };
+	int skipped = 0;
+	for (int i = 0; i < 50; i++)
+		skipped += media_codec_encode(c, silence, pkt, sizeof pkt) == 0;
+	ck_assert_int_gt(skipped, 30);
+	media_codec_free(c);
+}
+END_TEST
+
+/* The band limit is real: a 9 kHz tone passes at full band and is cut
+ * at wideband (8 kHz). */
+START_TEST(test_opus_bandwidth_limit)
+{
+	static int16_t in[FRAMES][N];
+	int16_t out[N];
+	uint8_t pkt[MEDIA_CODEC_MAX_PAYLOAD];
+	tone_frames(9000, FRAMES, in);
+	for (int wide = 0; wide < 2; wide++) {
+		media_codec *c = media_codec_new(MEDIA_CODEC_OPUS);
+		media_opus_settings s = media_opus_profile_settings(MEDIA_OPUS_PROFILE_QUALITY);
+		s.max_bandwidth = wide ? MEDIA_OPUS_BANDWIDTH_WIDE : MEDIA_OPUS_BANDWIDTH_FULL;
+		s.dtx = false;
+		ck_assert_int_eq(media_codec_set_opus(c, &s), 0);
+		double ratio = 0;
+		for (int i = 0; i < FRAMES; i++) {
+			int len = media_codec_encode(c, in[i], pkt, sizeof pkt);
+			ck_assert_int_gt(len, 0);
+			ck_assert_int_eq(media_codec_decode(c, pkt, (size_t)len, out), N);
+			ratio = media_tone_ratio(out, N, RATE, 9000);
+		}
+		if (wide)
+			ck_assert_msg(ratio < 0.05, "9 kHz got through wideband (ratio %.3f)", ratio);
+		else
+			ck_assert_msg(ratio > 0.5, "9 kHz lost at full band (ratio %.3f)", ratio);
+		media_codec_free(c);
+	}
+}
+END_TEST
+
+/* Out-of-range settings are refused whole: nothing of them is applied. */
+START_TEST(test_opus_settings_rejected)
+{
+	media_codec *o = media_codec_new(MEDIA_CODEC_OPUS);
+	media_codec *u = media_codec_new(MEDIA_CODEC_PCMU);
+	media_opus_settings s = media_opus_profile_settings(MEDIA_OPUS_PROFILE_LIGHT);
+	ck_assert_int_eq(media_codec_set_opus(o, &s), 0); /* DTX off */
+	s.dtx = true;
+	s.complexity = 11;
+	ck_assert_int_eq(media_codec_set_opus(o, &s), -EINVAL);
+	s.complexity = -1;
+	ck_assert_int_eq(media_codec_set_opus(o, &s), -EINVAL);
+	s.complexity = 0;
+	s.max_bandwidth = (media_opus_bandwidth)(MEDIA_OPUS_BANDWIDTH_FULL + 1);
+	ck_assert_int_eq(media_codec_set_opus(o, &s), -EINVAL);
+	ck_assert_int_eq(media_codec_set_opus(u, &s), -EINVAL);
+	ck_assert_int_eq(media_codec_set_opus(o, NULL), -EINVAL);
+	ck_assert_int_eq(media_codec_set_opus(NULL, &s), -EINVAL);
+	/* The refused DTX never took hold: silence is still sent. */
+	int16_t silence[N] = { 0 };
+	uint8_t pkt[MEDIA_CODEC_MAX_PAYLOAD];
+	for (int i = 0; i < 30; i++)
+		ck_assert_int_gt(media_codec_encode(o, silence, pkt, sizeof pkt), 0);
+	/* G.711 has no such settings and takes valid ones as a no-op. */
+	s.max_bandwidth = MEDIA_OPUS_BANDWIDTH_NARROW;
+	ck_assert_int_eq(media_codec_set_opus(u, &s), 0);
+	media_codec_free(o);
+	media_codec_free(u);
+}
+END_TEST
+
 START_TEST(test_bad_input)
 {
 	int16_t pcm[N] = { 0 };
@@ -330,6 +457,10 @@ codec_suite(void)
 	tcase_add_test(tc, test_opus_fec);
 	tcase_add_test(tc, test_plc);
 	tcase_add_test(tc, test_opus_dtx);
+	tcase_add_test(tc, test_opus_profiles);
+	tcase_add_test(tc, test_opus_light_tone);
+	tcase_add_test(tc, test_opus_bandwidth_limit);
+	tcase_add_test(tc, test_opus_settings_rejected);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_random_payloads);
 	suite_add_tcase(s, tc);

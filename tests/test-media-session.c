@@ -536,6 +536,12 @@ START_TEST(test_bad_config)
 	c.srtp_tx = &k; /* one key without the other */
 	ck_assert_ptr_null(media_session_new(&c, &err));
 	c.srtp_tx = NULL;
+	media_opus_settings opus = media_opus_profile_settings(MEDIA_OPUS_PROFILE_LIGHT);
+	opus.complexity = 11;
+	c.opus = &opus;
+	ck_assert_ptr_null(media_session_new(&c, &err));
+	ck_assert_int_eq(err, -EINVAL);
+	opus.complexity = 0;
 	media_session *s = media_session_new(&c, &err);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(media_session_send_dtmf(s, "1", 100), -ENOTSUP);
