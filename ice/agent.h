@@ -44,7 +44,7 @@ typedef struct
                                  * after the first valid pair; 0 = 500, four
                                  * times that when it is relayed (a direct
                                  * pair stops waiting once the better ones
-                                 * have had twice its round trip) */
+                                 * have had its round trip and one Ta) */
   uint32_t keepalive_ms;        /* Tr; 0 = 15000 (at least 15000) */
   uint32_t consent_ms;          /* mean consent interval; 0 = 5000 (RFC 7675 4-6 s) */
   uint32_t consent_timeout_ms;  /* 0 = 30000 */

@@ -381,9 +381,10 @@ comp_checks_pending (const ice_agent *a, unsigned c, uint64_t above_prio)
 }
 
 /* A direct valid pair is not worth waiting long for a better one: a
- * higher-priority pair whose check has been out for twice the round trip
- * the valid pair took (plus one Ta of pacing) would have been answered by
- * now if its path worked. When every such pair is that late; UINT64_MAX
+ * higher-priority pair whose check has been out for the round trip the
+ * valid pair took, plus one Ta of pacing, would have been answered by now
+ * if its path worked (it is no longer than the valid pair's: it only swaps
+ * a reflexive address for a host one, or crosses fewer NATs). When every such pair is that late; UINT64_MAX
  * while one has not been checked yet, or when the valid pair is relayed (a
  * direct path still being punched through a NAT answers late) unless UDP
  * is blocked here, where pairs from our own UDP sockets cannot work. */
@@ -391,7 +392,7 @@ static uint64_t
 better_pairs_overdue_at (const ice_agent *a, unsigned c, int bv)
 {
   const pair *v = &a->pairs[bv];
-  uint64_t at = 0, grace = 2 * v->rtt_us + agent_ta_us (a);
+  uint64_t at = 0, grace = v->rtt_us + agent_ta_us (a);
   size_t i;
 
   if (!a->udp_blocked

@@ -602,8 +602,8 @@ role_conflict (ice_role both, uint64_t tie_a, uint64_t tie_b)
 
 /* Behind two port-restricted NATs, 30 ms each way on every WAN link: the
  * host pairs, of higher priority, never answer; the direct srflx pair is
- * nominated once they have had twice its round trip, not after the
- * nomination delay. */
+ * nominated once they have had its round trip, not after the nomination
+ * delay. */
 START_TEST (test_nominate_when_better_pairs_overdue)
 {
   vnet *net = make_net (7);
