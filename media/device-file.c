@@ -84,6 +84,8 @@ fill_chunk(media_device_file_src *f, bool *read_any)
 		return 0;
 	}
 	*read_any = true;
+	if (f->channels == 1) /* already mono: no mix-down (a division a sample) */
+		return push_mono(f, f->raw, (size_t)got);
 	for (sf_count_t i = 0; i < got; i++) {
 		int sum = 0;
 		for (int c = 0; c < f->channels; c++)

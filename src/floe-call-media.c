@@ -30,6 +30,7 @@ struct _FloeCallMedia
   gboolean started;
   gboolean muted;
   media_codec_id codec;
+  media_opus_settings opus;
   gboolean have_pair;
   ice_pair_info pair;
   char *default_addr;
@@ -147,6 +148,7 @@ create_session (FloeCallMedia *self, const FloeSdpResult *agreed, GError **error
   cfg.payload_type = agreed->codec.pt;
   cfg.dtmf_payload_type = agreed->telephone_event_pt;
   cfg.opus_bitrate = (int) agreed->opus_max_average_bitrate;
+  cfg.opus = &self->opus;
   cfg.source = self->source;
   cfg.sink = self->sink;
   cfg.send = send_datagram;
@@ -333,6 +335,7 @@ floe_call_media_new (FloeCall *call, const FloeCallMediaConfig *config, GError *
   self->controlling = !floe_call_get_incoming (call);
   self->source = config->source;
   self->sink = config->sink;
+  self->opus = config->opus != NULL ? *config->opus : media_opus_profile_settings (MEDIA_OPUS_PROFILE_QUALITY);
   self->rtcp_mux = TRUE;
   self->transport = floe_ice_transport_new (self->controlling, 2, config->ice_servers, config->ice_policy,
                                             config->iface_filter, error);

@@ -26,6 +26,8 @@ typedef struct
   /* Devices stay the caller's and must outlive the call; NULL: silence/discard. */
   media_device *source;
   media_device *sink;
+  /* Opus encoder settings (copied); NULL: MEDIA_OPUS_PROFILE_QUALITY. */
+  const media_opus_settings *opus;
 } FloeCallMediaConfig;
 
 /* Signals (main thread):

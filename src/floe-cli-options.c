@@ -15,8 +15,8 @@ typedef struct
   char *config, *account, *password_file, *password_env, *registrar, *proxy, *transport, *ca_file, *listen;
   char **stun, **turn;
   char *turn_user, *turn_password_file, *turn_password_env;
-  char *ice_policy, *srtp, *codecs, *interfaces;
-  gboolean register_only, headless, version, help;
+  char *ice_policy, *srtp, *codecs, *interfaces, *opus_complexity, *opus_bandwidth;
+  gboolean register_only, headless, version, help, dtx;
   char *call, *play, *record, *dtmf, *expect_pair;
   int auto_answer_ms;
   double duration_s, rate;
@@ -33,6 +33,7 @@ flags_clear (Flags *f)
   g_strfreev (f->stun), g_strfreev (f->turn);
   g_free (f->turn_user), g_free (f->turn_password_file), g_free (f->turn_password_env);
   g_free (f->ice_policy), g_free (f->srtp), g_free (f->codecs), g_free (f->interfaces);
+  g_free (f->opus_complexity), g_free (f->opus_bandwidth);
   g_free (f->call), g_free (f->play), g_free (f->record), g_free (f->dtmf), g_free (f->expect_pair);
   g_free (f->junit), g_free (f->control_socket);
 }
@@ -145,6 +146,8 @@ static const struct
   { "ice", "interfaces", G_STRUCT_OFFSET (Flags, interfaces) },
   { "media", "srtp", G_STRUCT_OFFSET (Flags, srtp) },
   { "media", "codecs", G_STRUCT_OFFSET (Flags, codecs) },
+  { "media", "opus-complexity", G_STRUCT_OFFSET (Flags, opus_complexity) },
+  { "media", "opus-bandwidth", G_STRUCT_OFFSET (Flags, opus_bandwidth) },
 };
 
 static gboolean
@@ -171,6 +174,16 @@ load_config (Flags *f, GError **error)
       char **field = G_STRUCT_MEMBER_P (f, config_keys[i].offset);
       if (*field == NULL)
         *field = g_key_file_get_string (kf, config_keys[i].group, config_keys[i].key, NULL);
+    }
+  if (!f->dtx && g_key_file_has_key (kf, "media", "dtx", NULL))
+    {
+      f->dtx = g_key_file_get_boolean (kf, "media", "dtx", &local);
+      if (local != NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       _("dtx in %s takes true or false."), f->config);
+          return FALSE;
+        }
     }
   if (f->stun == NULL)
     f->stun = g_key_file_get_string_list (kf, "ice", "stun", NULL, NULL);
@@ -235,6 +248,37 @@ check_codecs (FloeCliOptions *o, const char *text, GError **error)
         }
     }
   o->codecs = g_steal_pointer (&list);
+  return TRUE;
+}
+
+/* The light profile (many calls per core, a continuous stream), changed
+ * where the command line or the key-file said so. */
+static gboolean
+check_opus (FloeCliOptions *o, const Flags *f, GError **error)
+{
+  /* In media_opus_bandwidth order. */
+  static const char *const bandwidths[] = { "narrow", "medium", "wide", "superwide", "full", NULL };
+  guint64 complexity;
+  int value;
+
+  o->opus = media_opus_profile_settings (MEDIA_OPUS_PROFILE_LIGHT);
+  if (f->opus_complexity != NULL)
+    {
+      if (!g_ascii_string_to_unsigned (f->opus_complexity, 10, 0, 10, &complexity, NULL))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _("--opus-complexity takes a number from 0 (cheapest) to 10 (best), not “%s”."),
+                       f->opus_complexity);
+          return FALSE;
+        }
+      o->opus.complexity = (int) complexity;
+    }
+  value = (int) o->opus.max_bandwidth;
+  if (!pick ("--opus-bandwidth", f->opus_bandwidth, bandwidths, &value, error))
+    return FALSE;
+  o->opus.max_bandwidth = (media_opus_bandwidth) value;
+  if (f->dtx)
+    o->opus.dtx = TRUE;
   return TRUE;
 }
 
@@ -352,7 +396,8 @@ build (FloeCliOptions *o, Flags *f, GError **error)
   o->expect_pair = value;
 
   if (!add_servers (o, f->stun, FLOE_ICE_SERVER_STUN, f, error) ||
-      !add_servers (o, f->turn, FLOE_ICE_SERVER_TURN, f, error) || !check_codecs (o, f->codecs, error))
+      !add_servers (o, f->turn, FLOE_ICE_SERVER_TURN, f, error) || !check_codecs (o, f->codecs, error) ||
+      !check_opus (o, f, error))
     return FALSE;
 
   o->register_only = f->register_only;
@@ -410,6 +455,9 @@ floe_cli_options_parse (int *argc, char ***argv, GError **error)
     { "interfaces", 0, 0, G_OPTION_ARG_STRING, &f.interfaces, N_("Carry media only on these network interfaces"), N_("eth0,wlan0") },
     { "srtp", 0, 0, G_OPTION_ARG_STRING, &f.srtp, N_("SRTP policy: required, optional or off"), N_("POLICY") },
     { "codecs", 0, 0, G_OPTION_ARG_STRING, &f.codecs, N_("Codecs in order of preference"), N_("opus,pcmu,pcma") },
+    { "opus-complexity", 0, 0, G_OPTION_ARG_STRING, &f.opus_complexity, N_("Opus encoder complexity, 0 (cheapest) to 10 (best)"), N_("N") },
+    { "opus-bandwidth", 0, 0, G_OPTION_ARG_STRING, &f.opus_bandwidth, N_("Widest audio band Opus codes: narrow, medium, wide, superwide or full"), N_("BAND") },
+    { "dtx", 0, 0, G_OPTION_ARG_NONE, &f.dtx, N_("Send no packets in silence (Opus DTX)"), NULL },
     { "register-only", 0, 0, G_OPTION_ARG_NONE, &f.register_only, N_("Register, report, and stay registered"), NULL },
     { "call", 0, 0, G_OPTION_ARG_STRING, &f.call, N_("Call this SIP address"), N_("URI") },
     { "auto-answer", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, (gpointer) on_auto_answer, N_("Answer incoming calls, after an optional delay"), N_("MS") },

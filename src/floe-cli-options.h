@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "floe-ice-server.h"
+#include "media/codec.h"
 
 G_BEGIN_DECLS
 
@@ -38,6 +39,7 @@ typedef struct
   char *interfaces;       /* "eth0,wlan0": only these carry media; NULL: all */
   int srtp;               /* a FloeSrtpPolicy (floe-sdp.h) */
   char **codecs;          /* "opus", "pcmu", "pcma" in preference order */
+  media_opus_settings opus; /* MEDIA_OPUS_PROFILE_LIGHT unless told otherwise */
 
   /* actions */
   gboolean register_only;

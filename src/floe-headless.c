@@ -492,6 +492,7 @@ call_attach (Run *run, FloeCall *call, GError **error)
   cfg.ice_policy = run->o->ice_policy;
   cfg.source = c->source;
   cfg.sink = c->analyser != NULL ? c->analyser : c->recorder;
+  cfg.opus = &run->o->opus;
   g_signal_connect (call, "notify::state", G_CALLBACK (on_call_state), c);
   g_signal_connect (call, "dtmf-received", G_CALLBACK (on_call_dtmf), c);
   c->media = floe_call_media_new (call, &cfg, error);

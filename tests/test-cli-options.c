@@ -53,6 +53,32 @@ START_TEST (test_defaults)
 }
 END_TEST
 
+/* Headless calls default to the light Opus profile: many per core, and a
+ * continuous stream (no DTX) for the verdicts to judge. */
+START_TEST (test_opus_settings)
+{
+  media_opus_settings light = media_opus_profile_settings (MEDIA_OPUS_PROFILE_LIGHT);
+  g_autoptr (FloeCliOptions) plain = parse (NULL, "--headless", NULL);
+  g_autoptr (FloeCliOptions) o = NULL;
+
+  ck_assert_ptr_nonnull (plain);
+  ck_assert_int_eq (plain->opus.complexity, light.complexity);
+  ck_assert_int_eq (plain->opus.max_bandwidth, light.max_bandwidth);
+  ck_assert (!plain->opus.dtx);
+  o = parse (NULL, "--opus-complexity", "10", "--opus-bandwidth", "full", "--dtx", NULL);
+  ck_assert_ptr_nonnull (o);
+  ck_assert_int_eq (o->opus.complexity, 10);
+  ck_assert_int_eq (o->opus.max_bandwidth, MEDIA_OPUS_BANDWIDTH_FULL);
+  ck_assert (o->opus.dtx);
+  g_clear_pointer (&o, floe_cli_options_free);
+  o = parse (NULL, "--opus-complexity=0", "--opus-bandwidth=Narrow", NULL);
+  ck_assert_ptr_nonnull (o);
+  ck_assert_int_eq (o->opus.complexity, 0);
+  ck_assert_int_eq (o->opus.max_bandwidth, MEDIA_OPUS_BANDWIDTH_NARROW);
+  ck_assert (!o->opus.dtx);
+}
+END_TEST
+
 START_TEST (test_call_flags)
 {
   g_autoptr (FloeCliOptions) o = NULL;
@@ -110,6 +136,11 @@ START_TEST (test_errors_name_the_fix)
     { { "--password-env", "FLOE_UNSET_VARIABLE", NULL }, "FLOE_UNSET_VARIABLE" },
     { { "--call", "sip:a@b", "--auto-answer", NULL }, "not both" },
     { { "--calls", "3", NULL }, "--auto-answer" },
+    { { "--opus-complexity", "11", NULL }, "0 (cheapest) to 10 (best), not “11”" },
+    { { "--opus-complexity", "-1", NULL }, "not “-1”" },
+    { { "--opus-complexity", "high", NULL }, "not “high”" },
+    { { "--opus-complexity", "", NULL }, "--opus-complexity" },
+    { { "--opus-bandwidth", "ultra", NULL }, "narrow|medium|wide|superwide|full" },
   };
 
   g_unsetenv ("FLOE_UNSET_VARIABLE");
@@ -135,7 +166,8 @@ START_TEST (test_config_file_and_flags_win)
   g_autoptr (FloeCliOptions) plain_text = NULL;
   g_autofree char *text = g_strdup_printf ("[account]\nuri=sip:alice@example.org\npassword-file=%s\n"
                                            "transport=tcp\n[ice]\nstun=203.0.113.10:3478;203.0.113.11\n"
-                                           "policy=no-relay\n[media]\nsrtp=off\n",
+                                           "policy=no-relay\n[media]\nsrtp=off\nopus-complexity=3\n"
+                                           "opus-bandwidth=superwide\ndtx=true\n",
                                            secret);
 
   ck_assert (g_file_set_contents (secret, "from-file\n", -1, NULL));
@@ -148,6 +180,24 @@ START_TEST (test_config_file_and_flags_win)
   ck_assert_int_eq (o->ice_servers->len, 2);
   ck_assert_int_eq (o->ice_policy, FLOE_ICE_POLICY_NO_RELAY);
   ck_assert_int_eq (o->srtp, FLOE_SRTP_REQUIRED); /* the flag wins */
+  ck_assert_int_eq (o->opus.complexity, 3);
+  ck_assert_int_eq (o->opus.max_bandwidth, MEDIA_OPUS_BANDWIDTH_SUPERWIDE);
+  ck_assert (o->opus.dtx);
+  g_clear_pointer (&o, floe_cli_options_free);
+  o = parse (NULL, "--config", conf, "--opus-complexity", "5", NULL);
+  ck_assert_ptr_nonnull (o);
+  ck_assert_int_eq (o->opus.complexity, 5); /* the flag wins */
+
+  ck_assert (g_file_set_contents (conf, "[media]\ndtx=sometimes\n", -1, NULL));
+  plain_text = parse (&message, "--config", conf, NULL);
+  ck_assert_ptr_null (plain_text);
+  ck_assert_ptr_nonnull (strstr (message, "dtx"));
+  g_clear_pointer (&message, g_free);
+  ck_assert (g_file_set_contents (conf, "[media]\nopus-complexity=12\n", -1, NULL));
+  plain_text = parse (&message, "--config", conf, NULL);
+  ck_assert_ptr_null (plain_text);
+  ck_assert_ptr_nonnull (strstr (message, "“12”"));
+  g_clear_pointer (&message, g_free);
 
   ck_assert (g_file_set_contents (conf, "[account]\nuri=sip:a@b\npassword=plain\n", -1, NULL));
   plain_text = parse (&message, "--config", conf, NULL);
@@ -210,6 +260,7 @@ main (void)
   TCase *tc = tcase_create ("parse");
 
   tcase_add_test (tc, test_defaults);
+  tcase_add_test (tc, test_opus_settings);
   tcase_add_test (tc, test_call_flags);
   tcase_add_test (tc, test_auto_answer_optional_delay);
   tcase_add_test (tc, test_errors_name_the_fix);

@@ -206,6 +206,32 @@ def test_expectation_not_met():
           "--codecs puts the caller's first choice in the offer", str(ended))
 
 
+def test_opus_settings():
+    """Headless calls send a continuous stream by default; --dtx makes a
+    silent source send (almost) nothing; bad settings are refused."""
+    bob = floe(None, "--auto-answer", "--dtx", "--opus-complexity", "10", "--opus-bandwidth", "full",
+               "--expect-audio")
+    time.sleep(0.5)
+    listen = bob.args[bob.args.index("--listen") + 1]
+    status, events, err = finish(floe(None, "--call", "sip:floe@" + listen, "--duration", "3",
+                                      "--play", "tone:1000"))
+    b_status, b_events, b_err = finish(bob)
+    sent = first(events, "call-ended")["stats"]
+    b_ended = first(b_events, "call-ended")["stats"]
+    check(status == OK and b_status == OK, "a call between the two profiles passes (exit %s, %s)"
+          % (status, b_status), err + b_err)
+    check(sent["codec"] == "opus" and abs(b_ended.get("tone_hz", 0) - 1000) <= 5,
+          "the default (light) profile carries the caller's tone (%s Hz)" % b_ended.get("tone_hz"))
+    # Three seconds of 20 ms frames is 150 packets, less the time ICE takes
+    # after the answer; DTX on a tone would send a fifth of them.
+    check(sent["packets_sent"] >= 120, "without --dtx every frame is sent (%d packets)" % sent["packets_sent"])
+    check(b_ended["packets_sent"] < sent["packets_sent"] / 2,
+          "with --dtx a silent source sends few packets (%d)" % b_ended["packets_sent"])
+    status, events, err = finish(floe(None, "--opus-complexity", "11"))
+    check(status == 2 and "0 (cheapest) to 10 (best)" in err,
+          "--opus-complexity 11 is refused with the range (exit %s)" % status, err)
+
+
 def test_control_and_load(workdir):
     """Two calls at once from one agent, then the control channel: stats and quit."""
     record = os.path.join(workdir, "heard")
@@ -349,6 +375,7 @@ def main():
         test_unreachable_callee()
         test_register_over_tcp()
         test_expectation_not_met()
+        test_opus_settings()
         test_control_and_load(workdir)
         test_control_socket(workdir)
         test_hangup_when_peer_is_gone()
