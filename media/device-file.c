@@ -3,12 +3,15 @@
 #include "media/device-private.h"
 #include "media/resampler.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* Types and constants only: the library itself is loaded on first use. */
 #include <sndfile.h>
 
 #define CHUNK_FRAMES 1024
@@ -16,6 +19,48 @@
 /* Room for one frame plus what one chunk can add after resampling from
  * rates down to 8 kHz up to 48 kHz (x6) — and for the 384 kHz case, down. */
 #define PENDING_MAX (MEDIA_FRAME_SAMPLES + CHUNK_FRAMES * 6 + 64)
+
+/* libsndfile and the codecs it links (FLAC, Vorbis, MPEG audio: about
+ * 0.7 MB resident) are loaded when a file device is first opened rather
+ * than with the program: most runs play a tone or use a sound card. Its
+ * ABI has been libsndfile.so.1 since version 1.0. */
+#define SNDFILE_SONAME "libsndfile.so.1"
+
+static struct {
+	SNDFILE *(*open)(const char *path, int mode, SF_INFO *info);
+	sf_count_t (*readf_short)(SNDFILE *sf, short *ptr, sf_count_t frames);
+	sf_count_t (*writef_short)(SNDFILE *sf, const short *ptr, sf_count_t frames);
+	sf_count_t (*seek)(SNDFILE *sf, sf_count_t frames, int whence);
+	int (*close)(SNDFILE *sf);
+} sf;
+static pthread_once_t sf_once = PTHREAD_ONCE_INIT;
+static bool sf_loaded;
+
+static void
+load_sndfile(void)
+{
+	/* Kept for the life of the process. */
+	void *lib = dlopen(SNDFILE_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		return;
+	sf.open = (SNDFILE * (*)(const char *, int, SF_INFO *)) dlsym(lib, "sf_open");
+	sf.readf_short = (sf_count_t(*)(SNDFILE *, short *, sf_count_t))dlsym(lib, "sf_readf_short");
+	sf.writef_short =
+	    (sf_count_t(*)(SNDFILE *, const short *, sf_count_t))dlsym(lib, "sf_writef_short");
+	sf.seek = (sf_count_t(*)(SNDFILE *, sf_count_t, int))dlsym(lib, "sf_seek");
+	sf.close = (int (*)(SNDFILE *))dlsym(lib, "sf_close");
+	sf_loaded = sf.open && sf.readf_short && sf.writef_short && sf.seek && sf.close;
+	if (!sf_loaded)
+		dlclose(lib);
+}
+
+/* 0, or -ENOPKG when libsndfile cannot be loaded. */
+static int
+need_sndfile(void)
+{
+	pthread_once(&sf_once, load_sndfile);
+	return sf_loaded ? 0 : -ENOPKG;
+}
 
 typedef struct {
 	media_device base;
@@ -58,12 +103,12 @@ push_mono(media_device_file_src *f, const int16_t *in, size_t n)
 static int
 fill_chunk(media_device_file_src *f, bool *read_any)
 {
-	sf_count_t got = sf_readf_short(f->sf, f->raw, CHUNK_FRAMES);
+	sf_count_t got = sf.readf_short(f->sf, f->raw, CHUNK_FRAMES);
 	if (got < 0)
 		return -EIO;
 	if (got == 0) {
 		if (f->loop && *read_any) {
-			if (sf_seek(f->sf, 0, SEEK_SET) < 0)
+			if (sf.seek(f->sf, 0, SEEK_SET) < 0)
 				return -EIO;
 			*read_any = false;
 			return 0;
@@ -121,7 +166,7 @@ file_src_free(media_device *d)
 {
 	media_device_file_src *f = (media_device_file_src *)d;
 	if (f->sf)
-		sf_close(f->sf);
+		sf.close(f->sf);
 	media_resampler_free(f->rs);
 	free(f->raw);
 	free(f);
@@ -150,6 +195,8 @@ media_device_file_source_new(const char *path, bool loop, int *err)
 		*err = -EINVAL;
 		return NULL;
 	}
+	if ((*err = need_sndfile()) < 0)
+		return NULL;
 	media_device_file_src *f = calloc(1, sizeof *f);
 	if (!f) {
 		*err = -ENOMEM;
@@ -159,7 +206,7 @@ media_device_file_source_new(const char *path, bool loop, int *err)
 	f->base.dir = MEDIA_DEVICE_SOURCE;
 	f->loop = loop;
 	SF_INFO info = { 0 };
-	f->sf = sf_open(path, SFM_READ, &info);
+	f->sf = sf.open(path, SFM_READ, &info);
 	if (!f->sf) {
 		*err = open_error(path);
 		goto fail;
@@ -202,7 +249,7 @@ static int
 file_write(media_device *d, const int16_t *pcm)
 {
 	media_device_file_sink *f = (media_device_file_sink *)d;
-	sf_count_t n = sf_writef_short(f->sf, pcm, MEDIA_FRAME_SAMPLES);
+	sf_count_t n = sf.writef_short(f->sf, pcm, MEDIA_FRAME_SAMPLES);
 	return n == MEDIA_FRAME_SAMPLES ? MEDIA_FRAME_SAMPLES : -EIO;
 }
 
@@ -211,7 +258,7 @@ file_sink_free(media_device *d)
 {
 	media_device_file_sink *f = (media_device_file_sink *)d;
 	if (f->sf)
-		sf_close(f->sf); /* writes the final RIFF sizes */
+		sf.close(f->sf); /* writes the final RIFF sizes */
 	free(f);
 }
 
@@ -230,6 +277,8 @@ media_device_file_sink_new(const char *path, int *err)
 		*err = -EINVAL;
 		return NULL;
 	}
+	if ((*err = need_sndfile()) < 0)
+		return NULL;
 	media_device_file_sink *f = calloc(1, sizeof *f);
 	if (!f) {
 		*err = -ENOMEM;
@@ -242,7 +291,7 @@ media_device_file_sink_new(const char *path, int *err)
 		.channels = 1,
 		.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16,
 	};
-	f->sf = sf_open(path, SFM_WRITE, &info);
+	f->sf = sf.open(path, SFM_WRITE, &info);
 	if (!f->sf) {
 		*err = -EIO;
 		free(f);

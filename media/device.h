@@ -55,10 +55,13 @@ media_device *media_device_null_new(media_device_dir dir);
 /* Plays a sound file (any format libsndfile reads: WAV, FLAC, OGG...) into
  * the call; channels are mixed to mono and other rates are resampled to
  * 48 kHz. loop: start again at the end instead of ending. NULL with *err
- * (-ENOENT, -EBADMSG for a file libsndfile cannot read, -ENOMEM). */
+ * (-ENOENT, -EBADMSG for a file libsndfile cannot read, -ENOMEM, -ENOPKG
+ * when libsndfile.so.1 cannot be loaded: file devices load it on first
+ * use). */
 media_device *media_device_file_source_new(const char *path, bool loop, int *err);
 /* Records into a new 48 kHz mono 16-bit WAV file (replacing one there).
- * The file is complete once the device is freed. NULL with *err. */
+ * The file is complete once the device is freed. NULL with *err (-EIO,
+ * -ENOMEM, -ENOPKG as above). */
 media_device *media_device_file_sink_new(const char *path, int *err);
 
 /* ------------------------------------------------------------- PortAudio */

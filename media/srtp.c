@@ -14,6 +14,7 @@
 #include <srtp2/srtp.h>
 
 #include "media/rtp.h"
+#include "media/srtp-crypto.h"
 
 /* libsrtp may write up to SRTP_MAX_TRAILER_LEN after a packet, more than
  * callers promise (MEDIA_SRTP_MAX_OVERHEAD), so packets are processed in a
@@ -466,6 +467,17 @@ static void
 init_library (void)
 {
   init_status = srtp_init ();
+  /* Not fatal: libsrtp2's own transforms do the same job, at the cost
+   * described in srtp-crypto.c. */
+  if (init_status == srtp_err_status_ok)
+    media_srtp_crypto_install ();
+}
+
+int
+media_srtp_init (void)
+{
+  pthread_once (&init_once, init_library);
+  return init_status == srtp_err_status_ok ? 0 : -EIO;
 }
 
 static int
@@ -544,12 +556,9 @@ media_srtp_new (const media_srtp_crypto *tx, const media_srtp_crypto *rx,
       *err = -EINVAL;
       return NULL;
     }
-  pthread_once (&init_once, init_library);
-  if (init_status != srtp_err_status_ok)
-    {
-      *err = -EIO;
-      return NULL;
-    }
+  *err = media_srtp_init ();
+  if (*err < 0)
+    return NULL;
   media_srtp *s = calloc (1, sizeof *s);
   if (s == NULL)
     {

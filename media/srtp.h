@@ -73,6 +73,13 @@ void media_srtp_crypto_clear (media_srtp_crypto *c);
 
 typedef struct media_srtp media_srtp;
 
+/* Initialises libsrtp2 once per process (media_srtp_new does it too):
+ * srtp_init() runs libsrtp2's known-answer tests, which take tens of
+ * milliseconds and, in Debian's NSS build, bring NSS up and down. Call it
+ * at start-up so that the first call's setup does not wait for them.
+ * Returns 0 or -EIO. */
+int media_srtp_init (void);
+
 typedef struct
 {
   uint64_t rtp_protected;

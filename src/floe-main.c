@@ -2,9 +2,11 @@
 #include "config.h"
 
 #include "floe-cli.h"
+#include "floe-libraries.h"
 
 int
 main (int argc, char **argv)
 {
+  floe_libraries_init ();
   return floe_cli_main (argc, argv);
 }

@@ -9,6 +9,9 @@
 #include <sofia-sip/su_glib.h>
 #include <sofia-sip/su_log.h>
 
+#include "floe-libraries.h"
+#include "media/srtp.h"
+
 su_root_t *
 floe_sip_root_get (void)
 {
@@ -25,6 +28,12 @@ floe_sip_root_get (void)
        * log ours unless someone asks for them with SU_DEBUG. */
       if (g_getenv ("SU_DEBUG") == NULL)
         su_log_set_level (NULL, 0);
+      /* Normally main() did this already. */
+      floe_libraries_init ();
+      /* libsrtp2's self-tests (see media_srtp_init()) now, while no call is
+       * being set up. A failure shows again, as that call's error. */
+      if (media_srtp_init () < 0)
+        g_warning ("libsrtp2 failed its self-tests: calls with SRTP will fail");
       su_glib_prefer_gsource ();
       r = su_glib_root_create (NULL);
       if (!r)
