@@ -5,13 +5,19 @@
   `floe --headless` agents on loopback, a direct call (no registrar) with
   Opus, SRTP and ICE, a tone each way, for CALL_SECONDS. The peak is read
   every 50 ms until each process exits; the last reading stands.
+- Where the caller's pages are at its largest resident size: RSS per
+  mapping (each shared library, [heap], anonymous memory), from
+  /proc/PID/smaps, written to memory-mappings.csv and the largest printed.
+  File-backed pages count as the kernel maps them: a touched page of code
+  brings its neighbours (fault-around, 64 kB), so a few calls scattered
+  over a library show as much of it.
 - The GTK app under Xvfb in a throwaway session (tests/ui-session.sh), if
   this build has the GUI (otherwise a message says it was skipped): idle
   with one account registered to a Kamailio on loopback, then in a call
   that a headless agent places to it, answered through the app's "answer"
   action over D-Bus (bench/gui-memory-probe.sh).
 
-Writes memory.csv in the output directory."""
+Writes memory.csv and memory-mappings.csv in the output directory."""
 import csv
 import json
 import os
@@ -43,23 +49,53 @@ def status_kb(pid, field):
     return None
 
 
-class PeakWatcher(threading.Thread):
-    """Samples a process's VmHWM until it exits."""
+def mappings_kb(pid):
+    """RSS in kB per mapping name (a file's basename, [heap], [stack],
+    "anonymous"), or None once the process is gone."""
+    rss = {}
+    name = None
+    try:
+        with open("/proc/%d/smaps" % pid) as f:
+            for line in f:
+                fields = line.split()
+                if not fields:
+                    continue
+                if not fields[0].endswith(":"):  # a mapping's header line
+                    name = os.path.basename(fields[5]) if len(fields) > 5 else "anonymous"
+                elif fields[0] == "Rss:" and name is not None:
+                    rss[name] = rss.get(name, 0) + int(fields[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return rss
 
-    def __init__(self, proc):
+
+class PeakWatcher(threading.Thread):
+    """Samples a process's VmHWM until it exits; with mappings=True, also
+    its RSS per mapping when its resident size is largest."""
+
+    def __init__(self, proc, mappings=False):
         super().__init__(daemon=True)
         self.proc = proc
         self.hwm_kb = None
         self.anon_kb = 0  # the process's own pages at their largest
+        self.want_mappings = mappings
+        self.rss_kb = 0
+        self.mappings = {}
 
     def run(self):
         while self.proc.poll() is None:
             v = status_kb(self.proc.pid, "VmHWM")
             a = status_kb(self.proc.pid, "RssAnon")
+            r = status_kb(self.proc.pid, "VmRSS")
             if v is not None:
                 self.hwm_kb = v
             if a is not None and a > self.anon_kb:
                 self.anon_kb = a
+            if self.want_mappings and r is not None and r > self.rss_kb:
+                m = mappings_kb(self.proc.pid)
+                if m:
+                    self.rss_kb = r
+                    self.mappings = m
             time.sleep(0.05)
 
 
@@ -70,7 +106,8 @@ def headless(floe, *args):
 
 def one_call(floe):
     """Returns (callee idle kB, callee peak kB, caller peak kB, caller's
-    largest anonymous RSS kB, events ok)."""
+    largest anonymous RSS kB, events ok, the caller's RSS per mapping at
+    its largest)."""
     listen = "127.0.0.1:%d" % free_port()
     callee = headless(floe, "--listen", listen, "--auto-answer", "--play", "tone:660")
     time.sleep(1.0)  # listening and settled: its idle peak
@@ -79,7 +116,7 @@ def one_call(floe):
     w_callee.start()
     caller = headless(floe, "--listen", "127.0.0.1:%d" % free_port(), "--call", "sip:floe@" + listen,
                       "--play", "tone:440", "--duration", str(CALL_SECONDS))
-    w_caller = PeakWatcher(caller)
+    w_caller = PeakWatcher(caller, mappings=True)
     w_caller.start()
     try:
         out, err = caller.communicate(timeout=CALL_SECONDS + 30)
@@ -104,7 +141,7 @@ def one_call(floe):
     if not ok:
         note("the call did not complete (exit %s, events %s): %s"
              % (caller.returncode, events, err.strip()[-300:]))
-    return idle, w_callee.hwm_kb, w_caller.hwm_kb, w_caller.anon_kb, ok
+    return idle, w_callee.hwm_kb, w_caller.hwm_kb, w_caller.anon_kb, ok, w_caller.mappings
 
 
 USERS = {"alice": "bench-alice-secret", "bob": "bench-bob-secret"}
@@ -173,12 +210,19 @@ def main():
     out = out_dir()
     floe = program("floe")
     rows = []
+    mapping_rows = []
+    last_mappings = {}
     for i in range(REPEATS):
-        idle, callee, caller, anon, ok = one_call(floe)
-        rows.append({"unix_time": int(time.time()), "what": "headless", "program": floe,
+        idle, callee, caller, anon, ok, mappings = one_call(floe)
+        now = int(time.time())
+        rows.append({"unix_time": now, "what": "headless", "program": floe,
                      "repeat": i, "idle_hwm_kb": idle, "callee_call_hwm_kb": callee,
                      "caller_call_hwm_kb": caller, "caller_call_anon_kb": anon,
                      "call_ok": int(ok)})
+        if ok and mappings:
+            last_mappings = mappings
+            mapping_rows += [{"unix_time": now, "program": floe, "repeat": i, "mapping": name,
+                              "rss_kb": kb} for name, kb in sorted(mappings.items(), key=lambda m: -m[1])]
     gui, gui_call = gui_memory(floe)
     if gui is not None:
         rows.append({"unix_time": int(time.time()), "what": "gtk",
@@ -193,6 +237,15 @@ def main():
             w.writeheader()
         w.writerows(rows)
 
+    if mapping_rows:
+        path = os.path.join(out, "memory-mappings.csv")
+        fresh = not os.path.exists(path)
+        with open(path, "a", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(mapping_rows[0].keys()))
+            if fresh:
+                w.writeheader()
+            w.writerows(mapping_rows)
+
     heads = [r for r in rows if r["what"] == "headless" and r["call_ok"]]
     idle = median([r["idle_hwm_kb"] for r in heads])
     in_call = median([max(r["callee_call_hwm_kb"] or 0, r["caller_call_hwm_kb"] or 0) for r in heads])
@@ -204,6 +257,11 @@ def main():
               " the rest is shared libraries" % (in_call / 1024, "met" if in_call < TARGET_KB else "NOT met",
                                                   anon / 1024))
         print("  program: %s" % floe)
+        if last_mappings:
+            top = sorted(last_mappings.items(), key=lambda m: -m[1])
+            print("  the caller at its largest, kB by mapping (memory-mappings.csv has all):")
+            for k in range(0, min(len(top), 16), 4):
+                print("   " + "".join("  %-22s %5d" % (name[:22], kb) for name, kb in top[k:k + 4]))
     else:
         print("  no call completed: nothing measured in a call")
     if gui is not None:
