@@ -27,6 +27,7 @@ struct _FloeCallMedia
   gboolean ice;                 /* the peer does ICE */
   gboolean srtp;
   gboolean rtcp_mux;
+  gboolean gathered_ahead;
   gboolean started;
   gboolean muted;
   media_codec_id codec;
@@ -337,8 +338,12 @@ floe_call_media_new (FloeCall *call, const FloeCallMediaConfig *config, GError *
   self->sink = config->sink;
   self->opus = config->opus != NULL ? *config->opus : media_opus_profile_settings (MEDIA_OPUS_PROFILE_QUALITY);
   self->rtcp_mux = TRUE;
-  self->transport = floe_ice_transport_new (self->controlling, 2, config->ice_servers, config->ice_policy,
-                                            config->iface_filter, error);
+  if (config->pool != NULL)
+    self->transport = floe_ice_pool_take (config->pool, self->controlling);
+  self->gathered_ahead = self->transport != NULL;
+  if (self->transport == NULL)
+    self->transport = floe_ice_transport_new (self->controlling, 2, config->ice_servers, config->ice_policy,
+                                              config->iface_filter, error);
   if (self->transport == NULL)
     return NULL;
   floe_ice_transport_set_receive (self->transport, on_receive, self);
@@ -355,7 +360,25 @@ floe_call_media_new (FloeCall *call, const FloeCallMediaConfig *config, GError *
 gboolean
 floe_call_media_start (FloeCallMedia *self, GError **error)
 {
+  if (self->gathered_ahead)
+    {
+      g_autoptr (GArray) cands = floe_ice_transport_get_candidates (self->transport);
+
+      for (guint i = 0; i < cands->len; i++)
+        g_signal_emit (self, signals[SIGNAL_CANDIDATE], 0, &g_array_index (cands, ice_cand, i));
+      if (floe_ice_transport_is_gathered (self->transport))
+        {
+          on_gathering_done (self->transport, self);
+          return TRUE;
+        }
+    }
   return floe_ice_transport_gather (self->transport, error);
+}
+
+gboolean
+floe_call_media_gathered_ahead (FloeCallMedia *self)
+{
+  return self->gathered_ahead;
 }
 
 gboolean

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "floe-call.h"
+#include "floe-ice-pool.h"
 #include "floe-ice-server.h"
 #include "ice/agent.h"
 #include "media/device.h"
@@ -23,6 +24,8 @@ typedef struct
   GPtrArray *ice_servers;   /* FloeIceServer* */
   FloeIcePolicy ice_policy;
   const char *iface_filter; /* NULL: every interface */
+  /* Candidates gathered ahead with the same settings; NULL: gather now. */
+  FloeIcePool *pool;
   /* Devices stay the caller's and must outlive the call; NULL: silence/discard. */
   media_device *source;
   media_device *sink;
@@ -42,8 +45,11 @@ typedef struct
 FloeCallMedia *floe_call_media_new (FloeCall *call, const FloeCallMediaConfig *config, GError **error);
 
 /* Starts gathering. Connect to the signals first: with host candidates
- * only, "candidate" and "ready" are emitted before this returns. */
+ * only, or candidates gathered ahead, "candidate" and "ready" are emitted
+ * before this returns. */
 gboolean floe_call_media_start (FloeCallMedia *self, GError **error);
+/* TRUE when the call took candidates gathered before it (FloeIcePool). */
+gboolean floe_call_media_gathered_ahead (FloeCallMedia *self);
 
 /* Stops the media thread now (it is also stopped when the object goes):
  * after this the devices may be freed, whoever still holds a reference. */

@@ -16,7 +16,7 @@ typedef struct
   char **stun, **turn;
   char *turn_user, *turn_password_file, *turn_password_env;
   char *ice_policy, *srtp, *codecs, *interfaces, *opus_complexity, *opus_bandwidth;
-  gboolean register_only, headless, version, help, dtx;
+  gboolean register_only, headless, version, help, dtx, no_gather_ahead;
   char *call, *play, *record, *dtmf, *expect_pair;
   int auto_answer_ms;
   double duration_s, rate;
@@ -150,11 +150,33 @@ static const struct
   { "media", "opus-bandwidth", G_STRUCT_OFFSET (Flags, opus_bandwidth) },
 };
 
+/* A true/false key of the configuration into *out; absent, *out is left
+ * alone. */
+static gboolean
+config_boolean (GKeyFile *kf, const char *group, const char *key, const char *file, gboolean *out,
+                GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  gboolean value;
+
+  if (!g_key_file_has_key (kf, group, key, NULL))
+    return TRUE;
+  value = g_key_file_get_boolean (kf, group, key, &local);
+  if (local != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s in %s takes true or false."), key, file);
+      return FALSE;
+    }
+  *out = value;
+  return TRUE;
+}
+
 static gboolean
 load_config (Flags *f, GError **error)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) local = NULL;
+  gboolean gather_ahead = !f->no_gather_ahead;
 
   if (!g_key_file_load_from_file (kf, f->config, G_KEY_FILE_NONE, &local))
     {
@@ -175,16 +197,10 @@ load_config (Flags *f, GError **error)
       if (*field == NULL)
         *field = g_key_file_get_string (kf, config_keys[i].group, config_keys[i].key, NULL);
     }
-  if (!f->dtx && g_key_file_has_key (kf, "media", "dtx", NULL))
-    {
-      f->dtx = g_key_file_get_boolean (kf, "media", "dtx", &local);
-      if (local != NULL)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       _("dtx in %s takes true or false."), f->config);
-          return FALSE;
-        }
-    }
+  if ((!f->dtx && !config_boolean (kf, "media", "dtx", f->config, &f->dtx, error)) ||
+      (gather_ahead && !config_boolean (kf, "ice", "gather-ahead", f->config, &gather_ahead, error)))
+    return FALSE;
+  f->no_gather_ahead = !gather_ahead;
   if (f->stun == NULL)
     f->stun = g_key_file_get_string_list (kf, "ice", "stun", NULL, NULL);
   if (f->turn == NULL)
@@ -401,6 +417,7 @@ build (FloeCliOptions *o, Flags *f, GError **error)
     return FALSE;
 
   o->register_only = f->register_only;
+  o->gather_ahead = !f->no_gather_ahead;
   o->call = g_steal_pointer (&f->call);
   o->auto_answer_ms = f->auto_answer_ms;
   o->duration_s = f->duration_s;
@@ -458,6 +475,7 @@ floe_cli_options_parse (int *argc, char ***argv, GError **error)
     { "opus-complexity", 0, 0, G_OPTION_ARG_STRING, &f.opus_complexity, N_("Opus encoder complexity, 0 (cheapest) to 10 (best)"), N_("N") },
     { "opus-bandwidth", 0, 0, G_OPTION_ARG_STRING, &f.opus_bandwidth, N_("Widest audio band Opus codes: narrow, medium, wide, superwide or full"), N_("BAND") },
     { "dtx", 0, 0, G_OPTION_ARG_NONE, &f.dtx, N_("Send no packets in silence (Opus DTX)"), NULL },
+    { "no-gather-ahead", 0, 0, G_OPTION_ARG_NONE, &f.no_gather_ahead, N_("Gather each call's ICE candidates when it starts, not ahead"), NULL },
     { "register-only", 0, 0, G_OPTION_ARG_NONE, &f.register_only, N_("Register, report, and stay registered"), NULL },
     { "call", 0, 0, G_OPTION_ARG_STRING, &f.call, N_("Call this SIP address"), N_("URI") },
     { "auto-answer", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, (gpointer) on_auto_answer, N_("Answer incoming calls, after an optional delay"), N_("MS") },

@@ -37,6 +37,7 @@ typedef struct
   GPtrArray *ice_servers; /* FloeIceServer*, STUN and TURN, credentials applied */
   FloeIcePolicy ice_policy;
   char *interfaces;       /* "eth0,wlan0": only these carry media; NULL: all */
+  gboolean gather_ahead;  /* keep the next call's candidates gathered (FloeIcePool) */
   int srtp;               /* a FloeSrtpPolicy (floe-sdp.h) */
   char **codecs;          /* "opus", "pcmu", "pcma" in preference order */
   media_opus_settings opus; /* MEDIA_OPUS_PROFILE_LIGHT unless told otherwise */

@@ -49,6 +49,7 @@ struct _Run
   FloeReport *report;
   FloeAccount *account;
   FloeControl *control;
+  FloeIcePool *pool; /* candidates for the next call, gathered ahead */
   GPtrArray *calls; /* Call* */
   guint placed, ended;
   int exit;
@@ -373,6 +374,8 @@ on_ready (FloeCallMedia *media, gpointer data)
   Call *c = data;
   JsonBuilder *b = call_event (c, "gathering-done");
 
+  json_builder_set_member_name (b, "ahead");
+  json_builder_add_boolean_value (b, floe_call_media_gathered_ahead (media));
   floe_report_emit (c->run->report, b, _("call %u: candidates gathered"), c->index);
   if (floe_call_get_incoming (c->call))
     {
@@ -490,6 +493,7 @@ call_attach (Run *run, FloeCall *call, GError **error)
   cfg.ice_servers = run->o->ice_servers;
   cfg.iface_filter = run->o->interfaces;
   cfg.ice_policy = run->o->ice_policy;
+  cfg.pool = run->pool;
   cfg.source = c->source;
   cfg.sink = c->analyser != NULL ? c->analyser : c->recorder;
   cfg.opus = &run->o->opus;
@@ -825,6 +829,8 @@ floe_headless_run (const FloeCliOptions *o)
           goto out;
         }
     }
+  if (o->gather_ahead && !o->register_only)
+    run.pool = floe_ice_pool_new (o->ice_servers, o->ice_policy, o->interfaces);
   if (!floe_account_start (run.account, &error))
     {
       report_error (&run, "registration-failed", error, FLOE_EXIT_REGISTRATION);
@@ -853,6 +859,7 @@ out:
     g_printerr (_("floe: could not write the JUnit report: %s\n"), error->message);
   g_clear_pointer (&run.control, floe_control_free);
   g_ptr_array_unref (run.calls);
+  g_clear_object (&run.pool);
   g_clear_object (&run.account);
   floe_report_free (run.report);
   g_main_loop_unref (run.loop);

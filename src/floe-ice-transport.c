@@ -55,6 +55,8 @@ struct _FloeIceTransport
   GCancellable *cancellable;
   GSource *timer;
   guint components;
+  gboolean gathering;   /* gathering started */
+  gboolean gathered;    /* ... and done */
   gboolean plain;       /* the peer has no ICE: plain_remote per component */
   ice_addr plain_remote[ICE_MAX_COMPONENTS + 1];
   FloeIceReceiveFunc receive;
@@ -167,6 +169,7 @@ emit_events (FloeIceTransport *self)
           g_signal_emit (self, signals[SIGNAL_CANDIDATE_GATHERED], 0, &ev.cand);
           break;
         case ICE_EVENT_GATHERING_DONE:
+          self->gathered = TRUE;
           g_signal_emit (self, signals[SIGNAL_GATHERING_DONE], 0);
           break;
         case ICE_EVENT_COMPONENT_STATE:
@@ -624,6 +627,9 @@ floe_ice_transport_gather (FloeIceTransport *self, GError **error)
 {
   int r;
 
+  if (self->gathering)
+    return TRUE;
+  self->gathering = TRUE;
   g_mutex_lock (&self->lock);
   r = ice_agent_gather (self->agent, now_us ());
   flush_locked (self);
@@ -636,6 +642,36 @@ floe_ice_transport_gather (FloeIceTransport *self, GError **error)
     }
   emit_events (self);
   return TRUE;
+}
+
+gboolean
+floe_ice_transport_is_gathered (FloeIceTransport *self)
+{
+  return self->gathered;
+}
+
+gboolean
+floe_ice_transport_set_controlling (FloeIceTransport *self, gboolean controlling)
+{
+  int r;
+
+  g_mutex_lock (&self->lock);
+  r = ice_agent_set_role (self->agent, controlling ? ICE_ROLE_CONTROLLING : ICE_ROLE_CONTROLLED);
+  g_mutex_unlock (&self->lock);
+  return r == 0;
+}
+
+GArray *
+floe_ice_transport_get_candidates (FloeIceTransport *self)
+{
+  GArray *out = g_array_sized_new (FALSE, FALSE, sizeof (ice_cand), MAX_CANDIDATES);
+
+  g_array_set_size (out, MAX_CANDIDATES);
+  g_mutex_lock (&self->lock);
+  g_array_set_size (out, ice_agent_local_candidates (self->agent, (ice_cand *) (void *) out->data,
+                                                     MAX_CANDIDATES));
+  g_mutex_unlock (&self->lock);
+  return out;
 }
 
 char **

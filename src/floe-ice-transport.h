@@ -36,8 +36,16 @@ FloeIceTransport *floe_ice_transport_new (gboolean controlling, guint components
                                           GPtrArray *ice_servers, FloeIcePolicy policy,
                                           const char *iface_filter, GError **error);
 
-/* Starts gathering; candidates arrive as signals, then "gathering-done". */
+/* Starts gathering; candidates arrive as signals, then "gathering-done".
+ * Once started, a second call does nothing. */
 gboolean floe_ice_transport_gather (FloeIceTransport *self, GError **error);
+gboolean floe_ice_transport_is_gathered (FloeIceTransport *self);
+/* The local candidates gathered so far (ice_cand), for whoever connects
+ * to the signals late. */
+GArray *floe_ice_transport_get_candidates (FloeIceTransport *self);
+/* A transport gathered ahead of its call (FloeIcePool) takes the call's
+ * role here; FALSE once the peer is known. */
+gboolean floe_ice_transport_set_controlling (FloeIceTransport *self, gboolean controlling);
 
 /* Our RFC 8839 lines without "a=": ice-ufrag, ice-pwd, ice-options and every
  * candidate gathered so far. Free with g_strfreev. */

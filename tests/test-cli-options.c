@@ -79,6 +79,19 @@ START_TEST (test_opus_settings)
 }
 END_TEST
 
+/* The next call's candidates are gathered ahead unless told not to. */
+START_TEST (test_gather_ahead)
+{
+  g_autoptr (FloeCliOptions) plain = parse (NULL, "--headless", NULL);
+  g_autoptr (FloeCliOptions) o = parse (NULL, "--no-gather-ahead", NULL);
+
+  ck_assert_ptr_nonnull (plain);
+  ck_assert_ptr_nonnull (o);
+  ck_assert (plain->gather_ahead);
+  ck_assert (!o->gather_ahead);
+}
+END_TEST
+
 START_TEST (test_call_flags)
 {
   g_autoptr (FloeCliOptions) o = NULL;
@@ -166,7 +179,8 @@ START_TEST (test_config_file_and_flags_win)
   g_autoptr (FloeCliOptions) plain_text = NULL;
   g_autofree char *text = g_strdup_printf ("[account]\nuri=sip:alice@example.org\npassword-file=%s\n"
                                            "transport=tcp\n[ice]\nstun=203.0.113.10:3478;203.0.113.11\n"
-                                           "policy=no-relay\n[media]\nsrtp=off\nopus-complexity=3\n"
+                                           "policy=no-relay\ngather-ahead=false\n[media]\nsrtp=off\n"
+                                           "opus-complexity=3\n"
                                            "opus-bandwidth=superwide\ndtx=true\n",
                                            secret);
 
@@ -179,6 +193,7 @@ START_TEST (test_config_file_and_flags_win)
   ck_assert_int_eq (o->transport, 1); /* FLOE_SIP_TRANSPORT_TCP */
   ck_assert_int_eq (o->ice_servers->len, 2);
   ck_assert_int_eq (o->ice_policy, FLOE_ICE_POLICY_NO_RELAY);
+  ck_assert (!o->gather_ahead);
   ck_assert_int_eq (o->srtp, FLOE_SRTP_REQUIRED); /* the flag wins */
   ck_assert_int_eq (o->opus.complexity, 3);
   ck_assert_int_eq (o->opus.max_bandwidth, MEDIA_OPUS_BANDWIDTH_SUPERWIDE);
@@ -192,6 +207,11 @@ START_TEST (test_config_file_and_flags_win)
   plain_text = parse (&message, "--config", conf, NULL);
   ck_assert_ptr_null (plain_text);
   ck_assert_ptr_nonnull (strstr (message, "dtx"));
+  g_clear_pointer (&message, g_free);
+  ck_assert (g_file_set_contents (conf, "[ice]\ngather-ahead=later\n", -1, NULL));
+  plain_text = parse (&message, "--config", conf, NULL);
+  ck_assert_ptr_null (plain_text);
+  ck_assert_ptr_nonnull (strstr (message, "gather-ahead"));
   g_clear_pointer (&message, g_free);
   ck_assert (g_file_set_contents (conf, "[media]\nopus-complexity=12\n", -1, NULL));
   plain_text = parse (&message, "--config", conf, NULL);
@@ -261,6 +281,7 @@ main (void)
 
   tcase_add_test (tc, test_defaults);
   tcase_add_test (tc, test_opus_settings);
+  tcase_add_test (tc, test_gather_ahead);
   tcase_add_test (tc, test_call_flags);
   tcase_add_test (tc, test_auto_answer_optional_delay);
   tcase_add_test (tc, test_errors_name_the_fix);

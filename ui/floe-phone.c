@@ -38,6 +38,8 @@ struct _FloePhone {
   gboolean started;
   char *turn_password;  /* from the keyring; wiped when replaced */
   GCancellable *cancellable;
+  FloeIcePool *pool;    /* candidates for the next call, gathered ahead */
+  char *pool_settings;  /* the ICE settings it gathers with (secret: never logged) */
 
   FloeRingtone *ringtone;
 
@@ -293,6 +295,8 @@ floe_phone_sync_accounts (FloePhone *self)
     }
 }
 
+static void floe_phone_refresh_pool (FloePhone *self);
+
 /* --- the TURN password, kept in memory for the next call ---------------- */
 
 static void
@@ -312,6 +316,7 @@ on_turn_password (GObject *source, GAsyncResult *result, gpointer user_data)
     g_warning ("The TURN password could not be read from the keyring: %s", error->message);
   floe_secret_free (self->turn_password);
   self->turn_password = password;
+  floe_phone_refresh_pool (self);
 }
 
 static void
@@ -375,6 +380,48 @@ floe_phone_ice_servers (FloePhone *self)
       g_ptr_array_add (servers, server);
     }
   return servers;
+}
+
+/* --- candidates gathered ahead ------------------------------------------ */
+
+/* While an account exists, the next call's candidates are gathered ahead
+ * with the ICE settings of the moment; a change of settings (or the TURN
+ * password arriving from the keyring) replaces the pool. */
+static void
+floe_phone_refresh_pool (FloePhone *self)
+{
+  g_autoptr (GPtrArray) servers = NULL;
+  g_autofree char *interfaces = g_settings_get_string (self->settings, "ice-interfaces");
+  g_autofree char *key = NULL;
+  GString *k;
+
+  if (g_hash_table_size (self->accounts) == 0)
+    {
+      g_clear_object (&self->pool);
+      g_clear_pointer (&self->pool_settings, floe_secret_free);
+      return;
+    }
+  servers = floe_phone_ice_servers (self);
+  k = g_string_new (interfaces);
+  g_string_append_printf (k, "|%d", floe_phone_ice_policy (self));
+  for (guint i = 0; i < servers->len; i++)
+    {
+      const FloeIceServer *server = servers->pdata[i];
+      g_autofree char *uri = floe_ice_server_to_string (server);
+
+      g_string_append_printf (k, "|%s|%s|%s", uri, server->username ? server->username : "",
+                              server->password ? server->password : "");
+    }
+  key = g_string_free (k, FALSE);
+  if (self->pool != NULL && g_strcmp0 (key, self->pool_settings) == 0)
+    {
+      floe_secret_free (g_steal_pointer (&key));
+      return;
+    }
+  g_clear_object (&self->pool);
+  floe_secret_free (self->pool_settings);
+  self->pool_settings = g_steal_pointer (&key);
+  self->pool = floe_ice_pool_new (servers, floe_phone_ice_policy (self), *interfaces != '\0' ? interfaces : NULL);
 }
 
 /* --- the current call --------------------------------------------------- */
@@ -518,8 +565,10 @@ floe_phone_take_call (FloePhone *self, FloeCall *call, FloeAccount *account)
 
   self->source = open_device (self, MEDIA_DEVICE_SOURCE);
   self->sink = open_device (self, MEDIA_DEVICE_SINK);
+  floe_phone_refresh_pool (self);
   self->ice_servers = floe_phone_ice_servers (self);
   config.ice_servers = self->ice_servers;
+  config.pool = self->pool;
   config.iface_filter = *interfaces != '\0' ? interfaces : NULL;
   config.source = self->source;
   config.sink = self->sink;
@@ -770,6 +819,10 @@ floe_phone_send_dtmf (FloePhone *self, char digit)
   return self->call != NULL && floe_call_send_dtmf (self->call, digit);
 }
 
+/* The settings candidates are gathered with. */
+static const char *const ice_keys[] = { "accounts", "ice-policy", "stun-server", "turn-server", "turn-username",
+                                        "ice-interfaces" };
+
 void
 floe_phone_start (FloePhone *self)
 {
@@ -780,8 +833,14 @@ floe_phone_start (FloePhone *self)
   g_signal_connect_swapped (self->settings, "changed::accounts", G_CALLBACK (floe_phone_sync_accounts), self);
   g_signal_connect_swapped (self->settings, "changed::turn-server", G_CALLBACK (on_turn_settings_changed), self);
   g_signal_connect_swapped (self->settings, "changed::turn-username", G_CALLBACK (on_turn_settings_changed), self);
+  for (guint i = 0; i < G_N_ELEMENTS (ice_keys); i++)
+    {
+      g_autofree char *signal = g_strconcat ("changed::", ice_keys[i], NULL);
+      g_signal_connect_swapped (self->settings, signal, G_CALLBACK (floe_phone_refresh_pool), self);
+    }
   floe_phone_fetch_turn_password (self);
   floe_phone_sync_accounts (self);
+  floe_phone_refresh_pool (self);
 }
 
 void
@@ -792,6 +851,7 @@ floe_phone_stop (FloePhone *self)
     floe_call_hangup (self->call);
   g_signal_handlers_disconnect_by_data (self->settings, self);
   g_hash_table_remove_all (self->accounts);
+  floe_phone_refresh_pool (self);
   self->started = FALSE;
 
   /* Quitting: give the registrars a moment to hear that we leave, so that
@@ -817,6 +877,8 @@ floe_phone_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   floe_phone_drop_call (self);
   g_hash_table_remove_all (self->accounts);
+  g_clear_object (&self->pool);
+  g_clear_pointer (&self->pool_settings, floe_secret_free);
   g_ptr_array_set_size (self->stopping, 0);
   G_OBJECT_CLASS (floe_phone_parent_class)->dispose (object);
 }

@@ -134,6 +134,8 @@ def test_call_both_ways(workdir):
           "event timestamps are monotonic")
     cands = [e for e in a if e["event"] == "candidate"]
     check(len(cands) > 0 and all(c["type"] == "host" for c in cands), "candidates reported as gathered")
+    check(first(b, "gathering-done")["ahead"] is True,
+          "the callee answered with candidates gathered ahead", str(first(b, "gathering-done")))
     pair = first(a, "pair-selected")
     check(pair is not None and pair["kind"] == "host" and pair["rtt_ms"] >= 0,
           "the selected pair is reported with its kind and RTT", str(pair))
@@ -239,11 +241,14 @@ def test_control_and_load(workdir):
     time.sleep(0.5)
     listen = bob.args[bob.args.index("--listen") + 1]
     status, events, err = finish(floe(None, "--call", "sip:floe@" + listen, "--calls", "2", "--rate", "10",
-                                      "--duration", "2", "--play", "tone:440", "--expect-audio"))
+                                      "--duration", "2", "--play", "tone:440", "--expect-audio",
+                                      "--no-gather-ahead"))
     b_status, b_events, b_err = finish(bob)
     answered = [e for e in events if e["event"] == "answered"]
     check(status == OK and len(answered) == 2, "--calls 2 places two calls that both connect (exit %s)" % status,
           err)
+    gathered = [e["ahead"] for e in events if e["event"] == "gathering-done"]
+    check(gathered == [False, False], "--no-gather-ahead: each call gathers its own candidates", str(gathered))
     check(b_status == OK and all(os.path.getsize("%s.%d.wav" % (record, i)) > 44 for i in (1, 2)),
           "the callee recorded each call to its own WAV file", b_err)
     b_ended = first(b_events, "call-ended")

@@ -1,0 +1,30 @@
+/* FloeIcePool: an ICE transport gathered ahead of the next call.
+ *
+ * Gathering takes STUN and TURN round trips (and, where UDP is blocked,
+ * the whole gathering bound); a call that finds its candidates ready sends
+ * its offer or answer at once. The pool keeps one spare transport, gathered
+ * with the settings it was made with, and replaces it before the NAT
+ * bindings behind its server-reflexive and relayed candidates could have
+ * expired. A call takes the spare even while it is still gathering: it is
+ * ahead of a fresh one all the same. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "floe-ice-server.h"
+#include "floe-ice-transport.h"
+
+G_BEGIN_DECLS
+
+#define FLOE_TYPE_ICE_POOL (floe_ice_pool_get_type ())
+G_DECLARE_FINAL_TYPE (FloeIcePool, floe_ice_pool, FLOE, ICE_POOL, GObject)
+
+/* ice_servers: FloeIceServer*, referenced. Starts gathering the spare. */
+FloeIcePool *floe_ice_pool_new (GPtrArray *ice_servers, FloeIcePolicy policy, const char *iface_filter);
+
+/* The spare, in the call's role, or NULL when there is none (it could not
+ * be made: the call makes its own and reports why). A new spare starts
+ * gathering. */
+FloeIceTransport *floe_ice_pool_take (FloeIcePool *self, gboolean controlling);
+
+G_END_DECLS
