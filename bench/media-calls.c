@@ -4,7 +4,12 @@
  * media thread, as a headless agent runs one per call) in this process,
  * paired two by two into N/2 calls over real UDP sockets on 127.0.0.1:
  * Opus (or G.711) both ways, SRTP both ways unless --no-srtp, a speech-like
- * signal read from a WAV file as the source, a null sink. One receiver
+ * signal read from a WAV file as the source, a null sink. Opus runs with
+ * the encoder settings of --profile: light (the default; what a headless
+ * agent uses, media_opus_profile_settings(MEDIA_OPUS_PROFILE_LIGHT)) or
+ * quality (the desktop app's). A "call" in the output is one pair of
+ * sessions, both ends in this process; the capacity is counted in sessions
+ * (one agent's end of a call each). One receiver
  * thread reads every socket (epoll) and hands datagrams to the sessions.
  * The whole process is pinned to one CPU (sched_setaffinity) before any
  * thread starts.
@@ -24,8 +29,9 @@
  * is shared; this is said in the CSV as attempts). One CSV row per attempt.
  *
  * Usage: bench-media-calls [--sessions N | --search] [--seconds S]
- *          [--warmup S] [--cpu K] [--codec opus|pcmu] [--no-srtp]
- *          [--max N] [--rt] [--csv FILE]
+ *          [--warmup S] [--cpu K] [--codec opus|pcmu]
+ *          [--profile light|quality] [--no-srtp] [--max N] [--rt]
+ *          [--csv FILE]
  *
  * --rt runs every thread SCHED_RR (priority 1; needs root or
  * CAP_SYS_NICE): on a core other tenants keep busy, the figure is then the
@@ -94,6 +100,8 @@ typedef struct
 } trial_result;
 
 static const char *codec_name = "opus";
+static const char *profile_name = "light";
+static media_opus_settings opus_settings;
 static bool use_srtp = true;
 static char wav_path[64];
 static atomic_bool measuring;
@@ -304,6 +312,7 @@ trial_start (trial *t, size_t n)
             .codec = id,
             .payload_type = id == MEDIA_CODEC_OPUS ? PT_OPUS : 0,
             .dtmf_payload_type = -1,
+            .opus = &opus_settings,
             .srtp_tx = use_srtp ? &k[j] : NULL,
             .srtp_rx = use_srtp ? &k[1 - j] : NULL,
             .source = e->source,
@@ -420,8 +429,10 @@ report (const trial_result *r, int attempt, int cpu)
            (unsigned long long) r->lost, (unsigned long long) r->queue_drops);
   if (csv)
     {
-      fprintf (csv, "%ld,%s,%s,%d,%s,%d,%zu,%zu,%d,%s,%.4f,%.2f,%llu,%.2f,%llu,%llu,%llu,%llu,%llu,%llu\n",
-               (long) time (NULL), codec_name, use_srtp ? "srtp" : "rtp", cpu,
+      fprintf (csv, "%ld,%s,%s,%s,%d,%s,%d,%zu,%zu,%d,%s,%.4f,%.2f,%llu,%.2f,%llu,%llu,%llu,%llu,%llu,%llu\n",
+               (long) time (NULL), codec_name,
+               strcmp (codec_name, "opus") ? "" : profile_name,
+               use_srtp ? "srtp" : "rtp", cpu,
                sched_getscheduler (0) == SCHED_RR ? "rr" : "other",
                getpriority (PRIO_PROCESS, 0),
                r->sessions, r->sessions / 2, attempt, r->passed ? "pass" : "fail",
@@ -460,8 +471,8 @@ static void
 usage (void)
 {
   fprintf (stderr, "usage: bench-media-calls [--sessions N | --search] [--seconds S] "
-           "[--warmup S] [--cpu K] [--codec opus|pcmu] [--no-srtp] [--max N] "
-           "[--csv FILE]\n");
+           "[--warmup S] [--cpu K] [--codec opus|pcmu] [--profile light|quality] "
+           "[--no-srtp] [--max N] [--rt] [--csv FILE]\n");
   exit (2);
 }
 
@@ -494,6 +505,8 @@ main (int argc, char **argv)
         cpu = atoi (argv[++i]);
       else if (!strcmp (a, "--codec"))
         codec_name = argv[++i];
+      else if (!strcmp (a, "--profile"))
+        profile_name = argv[++i];
       else if (!strcmp (a, "--max"))
         max = strtoul (argv[++i], NULL, 10);
       else if (!strcmp (a, "--csv"))
@@ -502,8 +515,12 @@ main (int argc, char **argv)
         usage ();
     }
   if ((!search && (sessions < 2 || sessions % 2)) || seconds <= 0
-      || (strcmp (codec_name, "opus") && strcmp (codec_name, "pcmu")))
+      || (strcmp (codec_name, "opus") && strcmp (codec_name, "pcmu"))
+      || (strcmp (profile_name, "light") && strcmp (profile_name, "quality")))
     usage ();
+  opus_settings = media_opus_profile_settings (strcmp (profile_name, "light")
+                                               ? MEDIA_OPUS_PROFILE_QUALITY
+                                               : MEDIA_OPUS_PROFILE_LIGHT);
   if (!strcmp (codec_name, "pcmu"))
     clock_ticks_per_frame = 160;
 
@@ -546,7 +563,24 @@ main (int argc, char **argv)
     }
   if (csv_path)
     {
-      bool fresh = access (csv_path, F_OK) != 0;
+      static const char header[] =
+        "unix_time,codec,opus_profile,protection,cpu,policy,nice,sessions,calls,attempt,result,"
+        "cpu_share,cpu_us_per_frame_per_session,late_sent_frames,"
+        "max_send_late_ms,concealed_frames,late_packets,lost_packets,"
+        "queue_drops,sent_frames,expected_frames\n";
+      /* Rows are appended: only under the same columns. */
+      char first[sizeof header + 1] = "";
+      FILE *old = fopen (csv_path, "r");
+      bool fresh = !old || !fgets (first, sizeof first, old);
+      if (old)
+        fclose (old);
+      if (!fresh && strcmp (first, header) != 0)
+        {
+          fprintf (stderr, "bench-media-calls: %s holds other columns (an older "
+                   "version's); move it away\n", csv_path);
+          unlink (wav_path);
+          return 1;
+        }
       csv = fopen (csv_path, "a");
       if (!csv)
         {
@@ -555,14 +589,13 @@ main (int argc, char **argv)
           return 1;
         }
       if (fresh)
-        fprintf (csv, "unix_time,codec,protection,cpu,policy,nice,sessions,calls,attempt,result,"
-                 "cpu_share,cpu_us_per_frame_per_session,late_sent_frames,"
-                 "max_send_late_ms,concealed_frames,late_packets,lost_packets,"
-                 "queue_drops,sent_frames,expected_frames\n");
+        fputs (header, csv);
     }
-  fprintf (stderr, "bench-media-calls: pinned to CPU %d%s, %s%s, %.0f s warm-up + %.0f s judged\n",
-           cpu, realtime ? " (SCHED_RR)" : "", codec_name, use_srtp ? "+SRTP" : "",
-           warmup, seconds);
+  fprintf (stderr, "bench-media-calls: pinned to CPU %d%s, %s%s%s%s, %.0f s warm-up + %.0f s judged\n",
+           cpu, realtime ? " (SCHED_RR)" : "", codec_name,
+           strcmp (codec_name, "opus") ? "" : " ",
+           strcmp (codec_name, "opus") ? "" : profile_name,
+           use_srtp ? "+SRTP" : "", warmup, seconds);
 
   int status = 0;
   if (!search)

@@ -2,9 +2,14 @@
  * frame, in one process.
  *
  * Stages: Opus encode, Opus decode, SRTP protect, SRTP unprotect, jitter
- * buffer (RTP parse, put one packet, get one frame). Each stage is its own
- * non-inlined function so that callgrind can count its instructions alone
- * (--toggle-collect=stage_<name>; bench/run-media.py does that).
+ * buffer (RTP parse, put one packet, get one frame): one media session's
+ * work per frame (one agent's end of a call: it encodes and protects what
+ * it sends, unprotects and decodes what it gets). Opus runs at both
+ * encoder profiles of media/codec.h: "light" (what a headless agent uses;
+ * the headline) and "quality" (the desktop app's), each decoding its own
+ * stream. Each stage is its own non-inlined function so that callgrind
+ * can count its instructions alone (--toggle-collect=stage_<name>;
+ * bench/run-media.py does that).
  *
  * The machine is shared and noisy, so the stages take turns: each round
  * runs every stage once over the same block of frames, and the figures are
@@ -12,11 +17,8 @@
  * (CLOCK_THREAD_CPUTIME_ID) per frame. Ratios between stages come from the
  * same rounds.
  *
- * What-if stages (not in the per-call total): the same encoder settings
- * as media/codec-opus.c (VOIP, in-band FEC, 5 % expected loss, DTX,
- * 32 kbit/s, voice) on a bare libopus encoder at complexity 5 and 1, to
- * show what the encoder's complexity (libopus default 10, which
- * media_codec keeps) costs.
+ * What-if stages (in no total): the light profile's encoder at
+ * complexity 1 and 5, to show what the next steps up would cost.
  *
  * Usage: bench-media-frame [--rounds N] [--frames N] [--bitrate BPS]
  *                          [--csv FILE]
@@ -27,8 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <opus.h>
 
 #include "bench/voice-signal.h"
 #include "media/codec.h"
@@ -44,12 +44,14 @@ typedef struct
   size_t frames;
   int16_t (*pcm)[MEDIA_FRAME_SAMPLES];   /* the input signal */
   int16_t out[MEDIA_FRAME_SAMPLES];      /* decoder output (discarded) */
-  uint8_t (*payload)[MEDIA_CODEC_MAX_PAYLOAD];
+  uint8_t (*payload)[MEDIA_CODEC_MAX_PAYLOAD];   /* light profile */
   size_t *payload_len;
+  uint8_t (*q_payload)[MEDIA_CODEC_MAX_PAYLOAD]; /* quality profile */
+  size_t *q_payload_len;
   uint8_t (*packet)[PACKET_CAP];         /* RTP, then SRTP, then RTP again */
   size_t *packet_len;
-  media_codec *enc, *dec;
-  OpusEncoder *enc_c5, *enc_c1;          /* what-if encoders */
+  media_codec *enc, *dec, *q_enc, *q_dec;
+  media_codec *enc_c1, *enc_c5;          /* what-if encoders */
   uint8_t scratch[MEDIA_CODEC_MAX_PAYLOAD];
   media_rtp_sender *rtp;
   media_srtp *tx, *rx;
@@ -69,47 +71,73 @@ thread_cpu_ns (void)
 
 /* ---------------------------------------------------------- the stages */
 
-__attribute__((noinline)) static void
-stage_opus_encode (bench *b)
+/* A silent (DTX) frame counts as a failure: the signal never pauses. */
+static void
+encode (bench *b, media_codec *enc, uint8_t (*payload)[MEDIA_CODEC_MAX_PAYLOAD],
+        size_t *payload_len)
 {
   for (size_t f = 0; f < b->frames; f++)
     {
-      int n = media_codec_encode (b->enc, b->pcm[f], b->payload[f],
+      int n = media_codec_encode (enc, b->pcm[f], payload[f],
                                   MEDIA_CODEC_MAX_PAYLOAD);
       if (n <= 0)
         b->failures++;
-      b->payload_len[f] = n > 0 ? (size_t) n : 0;
+      payload_len[f] = n > 0 ? (size_t) n : 0;
     }
+}
+
+static void
+decode (bench *b, media_codec *dec, uint8_t (*payload)[MEDIA_CODEC_MAX_PAYLOAD],
+        const size_t *payload_len)
+{
+  for (size_t f = 0; f < b->frames; f++)
+    if (media_codec_decode (dec, payload[f], payload_len[f], b->out)
+        != MEDIA_FRAME_SAMPLES)
+      b->failures++;
+}
+
+__attribute__((noinline)) static void
+stage_opus_encode (bench *b)
+{
+  encode (b, b->enc, b->payload, b->payload_len);
 }
 
 __attribute__((noinline)) static void
 stage_opus_decode (bench *b)
 {
-  for (size_t f = 0; f < b->frames; f++)
-    if (media_codec_decode (b->dec, b->payload[f], b->payload_len[f], b->out)
-        != MEDIA_FRAME_SAMPLES)
-      b->failures++;
-}
-
-static void
-encode_bare (bench *b, OpusEncoder *enc)
-{
-  for (size_t f = 0; f < b->frames; f++)
-    if (opus_encode (enc, b->pcm[f], MEDIA_FRAME_SAMPLES, b->scratch,
-                     sizeof b->scratch) <= 0)
-      b->failures++;
+  decode (b, b->dec, b->payload, b->payload_len);
 }
 
 __attribute__((noinline)) static void
-stage_opus_encode_c5 (bench *b)
+stage_quality_opus_encode (bench *b)
 {
-  encode_bare (b, b->enc_c5);
+  encode (b, b->q_enc, b->q_payload, b->q_payload_len);
+}
+
+__attribute__((noinline)) static void
+stage_quality_opus_decode (bench *b)
+{
+  decode (b, b->q_dec, b->q_payload, b->q_payload_len);
+}
+
+static void
+encode_scratch (bench *b, media_codec *enc)
+{
+  for (size_t f = 0; f < b->frames; f++)
+    if (media_codec_encode (enc, b->pcm[f], b->scratch, sizeof b->scratch) <= 0)
+      b->failures++;
 }
 
 __attribute__((noinline)) static void
 stage_opus_encode_c1 (bench *b)
 {
-  encode_bare (b, b->enc_c1);
+  encode_scratch (b, b->enc_c1);
+}
+
+__attribute__((noinline)) static void
+stage_opus_encode_c5 (bench *b)
+{
+  encode_scratch (b, b->enc_c5);
 }
 
 /* Not timed: fresh RTP packets (new sequence numbers) for the SRTP stages,
@@ -181,21 +209,30 @@ stage_jitter_buffer (bench *b)
     }
 }
 
+/* Which totals a stage counts in. */
+enum
+{
+  IN_LIGHT = 1,   /* one session at the light (headless) profile */
+  IN_QUALITY = 2, /* one session at the quality (desktop) profile */
+};
+
 typedef struct
 {
-  const char *name;
+  const char *name; /* stage_<name> is its function, for callgrind */
   void (*run) (bench *b);
-  bool what_if; /* not part of a call's total */
+  int totals;       /* IN_* bits; 0: a what-if */
 } stage;
 
 static const stage stages[] = {
-  { "opus_encode", stage_opus_encode },
-  { "opus_decode", stage_opus_decode },
-  { "srtp_protect", stage_srtp_protect },
-  { "srtp_unprotect", stage_srtp_unprotect },
-  { "jitter_buffer", stage_jitter_buffer },
-  { "what_if_opus_encode_complexity_5", stage_opus_encode_c5, true },
-  { "what_if_opus_encode_complexity_1", stage_opus_encode_c1, true },
+  { "opus_encode", stage_opus_encode, IN_LIGHT },
+  { "opus_decode", stage_opus_decode, IN_LIGHT },
+  { "srtp_protect", stage_srtp_protect, IN_LIGHT | IN_QUALITY },
+  { "srtp_unprotect", stage_srtp_unprotect, IN_LIGHT | IN_QUALITY },
+  { "jitter_buffer", stage_jitter_buffer, IN_LIGHT | IN_QUALITY },
+  { "quality_opus_encode", stage_quality_opus_encode, IN_QUALITY },
+  { "quality_opus_decode", stage_quality_opus_decode, IN_QUALITY },
+  { "opus_encode_c1", stage_opus_encode_c1, 0 },
+  { "opus_encode_c5", stage_opus_encode_c5, 0 },
 };
 #define N_STAGES (sizeof stages / sizeof stages[0])
 
@@ -214,24 +251,22 @@ percentile (const double *sorted, size_t n, double p)
   return sorted[k > 0 ? k - 1 : 0];
 }
 
-/* The settings of media/codec-opus.c, at another complexity. */
-static OpusEncoder *
-bare_encoder (int bitrate, int complexity)
+/* An Opus encoder at a profile's settings (complexity >= 0 overrides
+ * the profile's), at the bench's bitrate. */
+static media_codec *
+encoder (media_opus_profile profile, int complexity, int bitrate)
 {
-  int err;
-  OpusEncoder *e = opus_encoder_create (MEDIA_SAMPLE_RATE, 1,
-                                        OPUS_APPLICATION_VOIP, &err);
-  if (e && (opus_encoder_ctl (e, OPUS_SET_INBAND_FEC (1)) != OPUS_OK
-            || opus_encoder_ctl (e, OPUS_SET_PACKET_LOSS_PERC (5)) != OPUS_OK
-            || opus_encoder_ctl (e, OPUS_SET_DTX (1)) != OPUS_OK
-            || opus_encoder_ctl (e, OPUS_SET_BITRATE (bitrate)) != OPUS_OK
-            || opus_encoder_ctl (e, OPUS_SET_SIGNAL (OPUS_SIGNAL_VOICE)) != OPUS_OK
-            || opus_encoder_ctl (e, OPUS_SET_COMPLEXITY (complexity)) != OPUS_OK))
+  media_codec *c = media_codec_new (MEDIA_CODEC_OPUS);
+  media_opus_settings s = media_opus_profile_settings (profile);
+  if (complexity >= 0)
+    s.complexity = complexity;
+  if (c && (media_codec_set_opus (c, &s) < 0
+            || media_codec_set_bitrate (c, bitrate) < 0))
     {
-      opus_encoder_destroy (e);
+      media_codec_free (c);
       return NULL;
     }
-  return e;
+  return c;
 }
 
 static int
@@ -240,21 +275,25 @@ setup (bench *b, int bitrate)
   b->pcm = calloc (b->frames, sizeof *b->pcm);
   b->payload = calloc (b->frames, sizeof *b->payload);
   b->payload_len = calloc (b->frames, sizeof *b->payload_len);
+  b->q_payload = calloc (b->frames, sizeof *b->q_payload);
+  b->q_payload_len = calloc (b->frames, sizeof *b->q_payload_len);
   b->packet = calloc (b->frames, sizeof *b->packet);
   b->packet_len = calloc (b->frames, sizeof *b->packet_len);
-  b->enc = media_codec_new (MEDIA_CODEC_OPUS);
+  b->enc = encoder (MEDIA_OPUS_PROFILE_LIGHT, -1, bitrate);
+  b->q_enc = encoder (MEDIA_OPUS_PROFILE_QUALITY, -1, bitrate);
+  b->enc_c1 = encoder (MEDIA_OPUS_PROFILE_LIGHT, 1, bitrate);
+  b->enc_c5 = encoder (MEDIA_OPUS_PROFILE_LIGHT, 5, bitrate);
   b->dec = media_codec_new (MEDIA_CODEC_OPUS);
+  b->q_dec = media_codec_new (MEDIA_CODEC_OPUS);
   b->rtp = media_rtp_sender_new (48000);
-  b->enc_c5 = bare_encoder (bitrate, 5);
-  b->enc_c1 = bare_encoder (bitrate, 1);
   media_jb_config jc = { .clock_rate = 48000, .frame_samples = 960,
                          .min_delay_ms = 40 };
   b->jb = media_jb_new (&jc);
-  if (!b->pcm || !b->payload || !b->payload_len || !b->packet
-      || !b->packet_len || !b->enc || !b->dec || !b->rtp || !b->jb || !b->enc_c5
-      || !b->enc_c1)
+  if (!b->pcm || !b->payload || !b->payload_len || !b->q_payload
+      || !b->q_payload_len || !b->packet || !b->packet_len || !b->rtp || !b->jb
+      || !b->dec || !b->q_dec)
     return -ENOMEM;
-  if (media_codec_set_bitrate (b->enc, bitrate) < 0)
+  if (!b->enc || !b->q_enc || !b->enc_c1 || !b->enc_c5)
     return -EINVAL;
   media_srtp_crypto key;
   int err = media_srtp_crypto_generate (MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80,
@@ -280,13 +319,15 @@ teardown (bench *b)
   media_rtp_sender_free (b->rtp);
   media_codec_free (b->enc);
   media_codec_free (b->dec);
-  if (b->enc_c5)
-    opus_encoder_destroy (b->enc_c5);
-  if (b->enc_c1)
-    opus_encoder_destroy (b->enc_c1);
+  media_codec_free (b->q_enc);
+  media_codec_free (b->q_dec);
+  media_codec_free (b->enc_c1);
+  media_codec_free (b->enc_c5);
   free (b->pcm);
   free (b->payload);
   free (b->payload_len);
+  free (b->q_payload);
+  free (b->q_payload_len);
   free (b->packet);
   free (b->packet_len);
 }
@@ -340,7 +381,7 @@ main (int argc, char **argv)
     {
       for (size_t s = 0; s < N_STAGES; s++)
         {
-          if (s == 2)
+          if (stages[s].run == stage_srtp_protect)
             pack_packets (&b); /* protect what encode just produced */
           int failures = b.failures;
           double t0 = thread_cpu_ns ();
@@ -361,8 +402,8 @@ main (int argc, char **argv)
       return 1;
     }
   fprintf (out, "stage,frames_per_round,rounds,bitrate,median_us_per_frame,"
-           "p10_us,p90_us,min_us,ratio_to_call_total\n");
-  double med[N_STAGES], total = 0;
+           "p10_us,p90_us,min_us,ratio_to_session_total\n");
+  double med[N_STAGES], light = 0, quality = 0;
   double *col = calloc (rounds, sizeof *col);
   if (!col)
     return 1;
@@ -372,28 +413,38 @@ main (int argc, char **argv)
         col[r] = us[r][s];
       qsort (col, rounds, sizeof col[0], cmp_double);
       med[s] = percentile (col, rounds, 50);
-      if (!stages[s].what_if)
-        total += med[s];
+      if (stages[s].totals & IN_LIGHT)
+        light += med[s];
+      if (stages[s].totals & IN_QUALITY)
+        quality += med[s];
     }
   for (size_t s = 0; s < N_STAGES; s++)
     {
       for (size_t r = 0; r < rounds; r++)
         col[r] = us[r][s];
       qsort (col, rounds, sizeof col[0], cmp_double);
+      /* Quality-only stages against their own total, the rest against
+       * the light (headline) one. */
+      double total = stages[s].totals == IN_QUALITY ? quality : light;
       fprintf (out, "%s,%zu,%zu,%d,%.3f,%.3f,%.3f,%.3f,%.4f\n",
                stages[s].name, b.frames, rounds, bitrate, med[s],
                percentile (col, rounds, 10), percentile (col, rounds, 90),
                col[0], total > 0 ? med[s] / total : 0);
     }
-  /* The sum of the medians: one call's media work per 20 ms frame, both
-   * ways, and how many such calls a core could hold if nothing else cost. */
-  fprintf (out, "total_per_call,%zu,%zu,%d,%.3f,,,,1\n", b.frames, rounds,
-           bitrate, total);
+  /* The sums of the medians: one session's media work per 20 ms frame
+   * (send one way, receive the other), and how many such sessions a core
+   * could hold if nothing else cost. */
+  fprintf (out, "total_per_session,%zu,%zu,%d,%.3f,,,,1\n", b.frames, rounds,
+           bitrate, light);
+  fprintf (out, "quality_total_per_session,%zu,%zu,%d,%.3f,,,,1\n", b.frames,
+           rounds, bitrate, quality);
   if (out != stdout)
     fclose (out);
-  fprintf (stderr, "bench-media-frame: %.1f us of CPU per call per 20 ms frame "
-           "(ceiling %.0f calls per core)%s\n", total,
-           total > 0 ? 20000.0 / total : 0,
+  fprintf (stderr, "bench-media-frame: CPU per session per 20 ms frame: %.1f us "
+           "at the light profile (ceiling %.0f sessions per core), %.1f us at "
+           "the quality profile (ceiling %.0f)%s\n", light,
+           light > 0 ? 20000.0 / light : 0, quality,
+           quality > 0 ? 20000.0 / quality : 0,
            b.failures ? " -- SOME OPERATIONS FAILED" : "");
   free (col);
   free (us);

@@ -51,8 +51,10 @@ media_tone_present(const int16_t *pcm, size_t n, unsigned rate, double freq_hz,
 double
 media_rms(const int16_t *pcm, size_t n)
 {
-	double sum = 0;
+	/* Integer squares: exact, and the loop vectorises (the level meters
+	 * run it on both directions of every call, every frame). */
+	int64_t sum = 0;
 	for (size_t i = 0; i < n; i++)
-		sum += (double)pcm[i] * pcm[i];
-	return n > 0 ? sqrt(sum / (double)n) : 0;
+		sum += (int32_t)pcm[i] * pcm[i];
+	return n > 0 ? sqrt((double)sum / (double)n) : 0;
 }
