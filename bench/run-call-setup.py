@@ -4,16 +4,19 @@ Debian's baresip, in the NAT lab (tests/lab/lab.sh: network namespaces,
 nftables NATs, Kamailio and coturn on 203.0.113.10), with a 30 ms
 user-space delay each way on every site's uplink.
 
-For each pair of NAT kinds (caller <-> callee) and N rounds, one Floe call
-and one baresip call, in alternating order, each between fresh SIP users:
+For each pair of NAT kinds (caller <-> callee) and N rounds, one call by
+each agent (AGENTS: Floe, Floe gathering per call, baresip), in rotating
+order, each between fresh SIP users:
   dial -> 200 OK          the caller is told the call was answered
-  answer -> pair          the callee answers (sends 200 OK) -> both ends
-                          have selected a candidate pair (ICE done)
+  answer -> pair          the caller has the answer (the 200 OK and its
+                          SDP: ICE checks can start) -> both ends have
+                          selected a candidate pair (ICE done)
   dial -> audio A<-B      the caller plays the callee's first audio
   dial -> audio A->B      the callee plays the caller's first audio
-"Dial" is the moment the call is asked for: for Floe the first event of
-the call (it gathers, then sends the INVITE), for baresip the /dial
-command written to its console. Every time is taken on this machine's
+"Dial" is the moment the call is asked for, both agents having been
+registered for WARM_S seconds, as in an app that is open when its user
+dials: the `call` command on Floe's control input, the /dial command on
+baresip's console. Every time is taken on this machine's
 monotonic clock: baresip's lines are stamped as they arrive; Floe's JSON
 events carry their own times, placed on the same clock by the smallest
 arrival-minus-event-time of each process.
@@ -43,6 +46,10 @@ SERVER = "203.0.113.10"
 DELAY_MS = 30
 PAIRS = [("port-restricted", "port-restricted"), ("symmetric", "full-cone"), ("udp-blocked", "open")]
 CALL_SECONDS = 4          # Floe's call length once answered
+WARM_S = 3.0              # both agents registered this long before the dial, as in an open app
+# Floe as it runs (candidates gathered ahead), Floe gathering per call
+# (--no-gather-ahead: what a call costs when no spare is ready), baresip.
+AGENTS = ["floe", "floe-cold", "baresip"]
 BARESIP_WAIT_S = 25       # how long a baresip call may take to carry audio both ways
 
 
@@ -179,7 +186,7 @@ def first_at(events, name, **match):
     return None
 
 
-def floe_call(lab, floe, caller_ns, callee_ns, caller_user, callee_user, tcp):
+def floe_call(lab, floe, caller_ns, callee_ns, caller_user, callee_user, tcp, ahead=True):
     sip_pw, turn_pw = lab.secret("sip-secret"), lab.secret("turn-secret")
     env = dict(os.environ, FLOE_BENCH_SIP=sip_pw, FLOE_BENCH_TURN=turn_pw)
     common = ["--headless", "--json", "--password-env", "FLOE_BENCH_SIP",
@@ -190,31 +197,40 @@ def floe_call(lab, floe, caller_ns, callee_ns, caller_user, callee_user, tcp):
 
     def args(user, ns_tcp):
         return common + ["--account", "sip:%s@%s" % (user, SERVER)] + \
-            (["--transport", "tcp"] if ns_tcp else [])
+            (["--transport", "tcp"] if ns_tcp else []) + ([] if ahead else ["--no-gather-ahead"])
 
     callee = Proc(callee_ns, [floe] + args(callee_user, tcp[1]) + ["--auto-answer", "--play", "tone:660"],
                   env=env)
-    row = {"agent": "floe", "ok": 0}
+    row = {"agent": "floe" if ahead else "floe-cold", "ok": 0}
+    caller = None
     try:
         if callee.wait_for('"event":"registered"', 20) is None:
             row["error"] = "callee did not register"
             return row
         caller = Proc(caller_ns, [floe] + args(caller_user, tcp[0]) +
-                      ["--call", "sip:%s@%s" % (callee_user, SERVER), "--play", "tone:440",
-                       "--duration", str(CALL_SECONDS)], env=env)
-        caller.finish(CALL_SECONDS + 60)
+                      ["--control", "--play", "tone:440", "--duration", str(CALL_SECONDS)], env=env,
+                      stdin=True)
+        if caller.wait_for('"event":"registered"', 20) is None:
+            row["error"] = "caller did not register"
+            return row
+        time.sleep(WARM_S)
+        dial = time.monotonic()
+        caller.send("call sip:%s@%s\n" % (callee_user, SERVER))
+        caller.wait_for('"event":"call-ended"', CALL_SECONDS + 60)
+        caller.send("quit\n")
+        caller.finish(15)
         callee.finish(15)
     finally:
+        if caller is not None:
+            caller.finish(0.1)
         callee.finish(0.1)
     a, b = floe_events(caller), floe_events(callee)
-    dial = next((e["at"] for e in a if "call" in e), None)
     ok200 = first_at(a, "answered")
-    answer = first_at(b, "answered")
     pair_a, pair_b = first_at(a, "pair-selected"), first_at(b, "pair-selected")
     audio_a, audio_b = first_at(a, "first-audio"), first_at(b, "first-audio")
     kind = next((e.get("kind") for e in a if e["event"] == "pair-selected"), "")
     rtt = next((e.get("rtt_ms") for e in a if e["event"] == "pair-selected"), None)
-    row.update(fill_times(dial, ok200, answer, pair_a, pair_b, audio_a, audio_b))
+    row.update(fill_times(dial, ok200, pair_a, pair_b, audio_a, audio_b))
     row["path"] = kind
     row["pair_rtt_ms"] = "%.1f" % rtt if rtt is not None else ""
     if not row["ok"]:
@@ -224,11 +240,11 @@ def floe_call(lab, floe, caller_ns, callee_ns, caller_user, callee_user, tcp):
     return row
 
 
-def fill_times(dial, ok200, answer, pair_a, pair_b, audio_a, audio_b):
+def fill_times(dial, ok200, pair_a, pair_b, audio_a, audio_b):
     def ms(a, b):
         return round((b - a) * 1000, 1) if a is not None and b is not None else ""
     pair = max(pair_a, pair_b) if pair_a is not None and pair_b is not None else None
-    r = {"dial_to_200ok_ms": ms(dial, ok200), "answer_to_pair_ms": ms(answer, pair),
+    r = {"dial_to_200ok_ms": ms(dial, ok200), "answer_to_pair_ms": ms(ok200, pair),
          "dial_to_audio_at_caller_ms": ms(dial, audio_a), "dial_to_audio_at_callee_ms": ms(dial, audio_b)}
     r["ok"] = int(all(v != "" for v in r.values()))
     return r
@@ -289,6 +305,7 @@ def baresip_call(lab, root, caller_ns, callee_ns, caller_user, callee_user, tcp)
         if caller.wait_for("registered successfully", 20) is None:
             row["error"] = "caller did not register"
             return row
+        time.sleep(WARM_S)
         dial = time.monotonic()
         caller.send("/dial sip:%s@%s\n" % (callee_user, SERVER))
         deadline = dial + BARESIP_WAIT_S
@@ -296,12 +313,11 @@ def baresip_call(lab, root, caller_ns, callee_ns, caller_user, callee_user, tcp)
             p.wait_for("incoming rtp for 'audio' established", max(0.1, deadline - time.monotonic()))
         time.sleep(0.5)
         ok200 = caller.first("Call established")
-        answer = callee.first("answering call")
         pair_a = caller.first("connectivity check is complete")
         pair_b = callee.first("connectivity check is complete")
         audio_a = caller.first("incoming rtp for 'audio' established")
         audio_b = callee.first("incoming rtp for 'audio' established")
-        row.update(fill_times(dial, ok200, answer, pair_a, pair_b, audio_a, audio_b))
+        row.update(fill_times(dial, ok200, pair_a, pair_b, audio_a, audio_b))
         if not row["ok"]:
             row["error"] = "incomplete after %d s" % BARESIP_WAIT_S
         return row
@@ -321,25 +337,25 @@ def baresip_call(lab, root, caller_ns, callee_ns, caller_user, callee_user, tcp)
 def summarize(rows, rtts):
     cols = ["dial_to_200ok_ms", "answer_to_pair_ms", "dial_to_audio_at_caller_ms", "dial_to_audio_at_callee_ms"]
     print("\nbench/call-setup: %d ms each way on every uplink; ms, median / p90 over completed calls" % DELAY_MS)
-    print("  %-34s %-8s %5s %15s %15s %15s %15s" % ("caller <-> callee", "agent", "done", "dial->200",
+    print("  %-34s %-9s %5s %15s %15s %15s %15s" % ("caller <-> callee", "agent", "done", "dial->200",
                                                    "answer->pair", "dial->audio A", "dial->audio B"))
     summary = []
     for caller_kind, callee_kind in PAIRS:
         label = "%s <-> %s" % (caller_kind, callee_kind)
         meds = {}
-        for agent in ("floe", "baresip"):
+        for agent in AGENTS:
             mine = [r for r in rows if r["pair"] == label and r["agent"] == agent]
             done = [r for r in mine if r["ok"]]
-            line = "  %-34s %-8s %2d/%-2d" % (label, agent, len(done), len(mine))
+            line = "  %-34s %-9s %2d/%-2d" % (label, agent, len(done), len(mine))
             for c in cols:
-                v = [float(r[c]) for r in mine if r[c] != ""]
+                v = [float(r[c]) for r in mine if r.get(c, "") != ""]
                 m, p = median(v), p90(v)
                 meds[(agent, c)] = m
                 line += " %15s" % ("%.0f / %.0f" % (m, p) if m is not None else "-")
                 summary.append({"bench": "call-setup", "metric": "%s|%s|%s|median" % (label, agent, c),
                                 "value": "%.1f" % m if m is not None else ""})
             print(line)
-        ratio = "  %-34s %-8s %5s" % ("", "ratio", "")
+        ratio = "  %-34s %-9s %5s" % ("", "ratio", "")
         for c in cols:
             f, b = meds[("floe", c)], meds[("baresip", c)]
             ratio += " %15s" % ("%.2f" % (f / b) if f and b else "-")
@@ -371,8 +387,8 @@ def main():
     if not have_baresip:
         note("baresip is not installed: Floe alone, no ratio")
     floe = program("floe")
-    if 4 * rounds * len(PAIRS) > 200:
-        sys.exit("at most %d rounds (the lab has 200 SIP users)" % (200 // (4 * len(PAIRS))))
+    if 2 * len(AGENTS) * rounds * len(PAIRS) > 200:
+        sys.exit("at most %d rounds (the lab has 200 SIP users)" % (200 // (2 * len(AGENTS) * len(PAIRS))))
 
     lab = Lab()
     root = tempfile.mkdtemp(prefix="floe-bench-baresip-")
@@ -417,22 +433,23 @@ def main():
                     label = "%s <-> %s" % (a, b)
                     ca, ce = sites[k]
                     tcp = (a == "udp-blocked", b == "udp-blocked")
-                    base = 1 + 4 * (k * rounds + i)
-                    agents = ["floe", "baresip"] if i % 2 == 0 else ["baresip", "floe"]
-                    for agent in agents:
-                        if agent == "floe":
-                            row = floe_call(lab, floe, lab.ns(ca), lab.ns(ce), "u%d" % base,
-                                            "u%d" % (base + 1), tcp)
-                        elif have_baresip:
-                            row = baresip_call(lab, root, lab.ns(ca), lab.ns(ce), "u%d" % (base + 2),
-                                               "u%d" % (base + 3), tcp)
+                    base = 1 + 2 * len(AGENTS) * (k * rounds + i)
+                    # Each round in another order: no agent always goes first.
+                    order = AGENTS[i % len(AGENTS):] + AGENTS[:i % len(AGENTS)]
+                    for agent in order:
+                        users = ["u%d" % (base + 2 * AGENTS.index(agent) + j) for j in (0, 1)]
+                        if agent == "baresip":
+                            if not have_baresip:
+                                continue
+                            row = baresip_call(lab, root, lab.ns(ca), lab.ns(ce), users[0], users[1], tcp)
                         else:
-                            continue
+                            row = floe_call(lab, floe, lab.ns(ca), lab.ns(ce), users[0], users[1], tcp,
+                                            ahead=agent == "floe")
                         row.update({"unix_time": int(time.time()), "pair": label, "round": i})
                         rows.append(row)
                         w.writerow(row)
                         f.flush()
-                        print("  %s round %d %-8s %s" % (label, i, agent,
+                        print("  %s round %d %-9s %s" % (label, i, agent,
                                                          "ok" if row["ok"] else row.get("error", "")),
                               file=sys.stderr)
     finally:
