@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "src/floe-cli.h"
+#include "src/floe-libraries.h"
 
 #include "floe-application.h"
 
@@ -28,6 +29,7 @@ main (int argc, char **argv)
 {
   g_autoptr (FloeApplication) app = NULL;
 
+  floe_libraries_init ();
   if (wants_headless (argc, argv))
     return floe_cli_main (argc, argv);
 
