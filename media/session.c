@@ -553,7 +553,11 @@ media_thread(void *arg)
 			uint64_t arrival = q->arrival_us;
 			memcpy(s->rx_buf, q->data, len);
 			s->q_head = (s->q_head + 1) % QUEUE_SLOTS;
-			s->q_len--;
+			/* Emptied, it starts over at the first slot: a call
+			 * touches only the slots its bursts need, not the
+			 * whole ring. */
+			if (--s->q_len == 0)
+				s->q_head = 0;
 			pthread_mutex_unlock(&s->lock);
 			handle_datagram(s, s->rx_buf, len, arrival);
 			pthread_mutex_lock(&s->lock);
