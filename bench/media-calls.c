@@ -12,7 +12,10 @@
  * (one agent's end of a call each). One receiver
  * thread reads every socket (epoll) and hands datagrams to the sessions.
  * The whole process is pinned to one CPU (sched_setaffinity) before any
- * thread starts.
+ * thread starts. The sessions start at pseudo-random moments of one frame
+ * period, as calls placed at independent times do (so their media threads
+ * wake at different instants of each period); --burst starts them all at
+ * once instead, every thread then waking at the same instant.
  *
  * After a warm-up, a window of --seconds is judged. A trial passes when,
  * in that window, across every session:
@@ -30,8 +33,8 @@
  *
  * Usage: bench-media-calls [--sessions N | --search] [--seconds S]
  *          [--warmup S] [--cpu K] [--codec opus|pcmu]
- *          [--profile light|quality] [--no-srtp] [--max N] [--rt]
- *          [--csv FILE]
+ *          [--profile light|quality] [--no-srtp] [--burst] [--max N]
+ *          [--rt] [--csv FILE]
  *
  * --rt runs every thread SCHED_RR (priority 1; needs root or
  * CAP_SYS_NICE): on a core other tenants keep busy, the figure is then the
@@ -106,6 +109,7 @@ static bool use_srtp = true;
 static char wav_path[64];
 static atomic_bool measuring;
 static bool trace; /* BENCH_TRACE set: print each frame sent over 5 ms late */
+static bool burst; /* --burst: start every session at once */
 static unsigned clock_ticks_per_frame = 960;
 
 static uint64_t
@@ -266,6 +270,22 @@ trial_free (trial *t)
   free (t->ep);
 }
 
+static void
+sleep_us (uint64_t us)
+{
+  struct timespec ts = { .tv_sec = (time_t) (us / 1000000u),
+                         .tv_nsec = (long) (us % 1000000u) * 1000 };
+  while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
+    ;
+}
+
+static int
+cmp_u64 (const void *a, const void *b)
+{
+  uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+  return (x > y) - (x < y);
+}
+
 static int
 trial_start (trial *t, size_t n)
 {
@@ -345,23 +365,37 @@ trial_start (trial *t, size_t n)
       t->epfd = -1;
       return -EAGAIN;
     }
+  /* Each session starts at its own moment of one frame period (fixed
+   * pseudo-random offsets, in order), as calls placed at independent times
+   * do; --burst starts them all at once, so that every media thread wakes
+   * at the same instant of each period. */
+  uint64_t *offset = calloc (n, sizeof *offset);
+  if (!offset)
+    return -ENOMEM;
+  uint32_t r = 2024;
   for (size_t i = 0; i < n; i++)
     {
+      r = r * 1103515245u + 12345u;
+      offset[i] = burst ? 0 : (r >> 8) % FRAME_US;
+    }
+  qsort (offset, n, sizeof *offset, cmp_u64);
+  uint64_t t0 = mono_us ();
+  for (size_t i = 0; i < n; i++)
+    {
+      uint64_t at = t0 + offset[i], now = mono_us ();
+      if (at > now)
+        sleep_us (at - now);
       int err = media_session_start (t->ep[i].session);
       if (err < 0)
-        return err;
+        {
+          free (offset);
+          return err;
+        }
     }
+  free (offset);
   return 0;
 }
 
-static void
-sleep_us (uint64_t us)
-{
-  struct timespec ts = { .tv_sec = (time_t) (us / 1000000u),
-                         .tv_nsec = (long) (us % 1000000u) * 1000 };
-  while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
-    ;
-}
 
 static int
 run_trial (size_t n, double warmup_s, double seconds, trial_result *r)
@@ -429,12 +463,12 @@ report (const trial_result *r, int attempt, int cpu)
            (unsigned long long) r->lost, (unsigned long long) r->queue_drops);
   if (csv)
     {
-      fprintf (csv, "%ld,%s,%s,%s,%d,%s,%d,%zu,%zu,%d,%s,%.4f,%.2f,%llu,%.2f,%llu,%llu,%llu,%llu,%llu,%llu\n",
+      fprintf (csv, "%ld,%s,%s,%s,%d,%s,%d,%s,%zu,%zu,%d,%s,%.4f,%.2f,%llu,%.2f,%llu,%llu,%llu,%llu,%llu,%llu\n",
                (long) time (NULL), codec_name,
                strcmp (codec_name, "opus") ? "" : profile_name,
                use_srtp ? "srtp" : "rtp", cpu,
                sched_getscheduler (0) == SCHED_RR ? "rr" : "other",
-               getpriority (PRIO_PROCESS, 0),
+               getpriority (PRIO_PROCESS, 0), burst ? "burst" : "spread",
                r->sessions, r->sessions / 2, attempt, r->passed ? "pass" : "fail",
                r->cpu_share, r->cpu_us_per_frame,
                (unsigned long long) r->late_frames, (double) r->max_late_us / 1000.0,
@@ -472,7 +506,7 @@ usage (void)
 {
   fprintf (stderr, "usage: bench-media-calls [--sessions N | --search] [--seconds S] "
            "[--warmup S] [--cpu K] [--codec opus|pcmu] [--profile light|quality] "
-           "[--no-srtp] [--max N] [--rt] [--csv FILE]\n");
+           "[--no-srtp] [--burst] [--max N] [--rt] [--csv FILE]\n");
   exit (2);
 }
 
@@ -493,6 +527,8 @@ main (int argc, char **argv)
         realtime = true;
       else if (!strcmp (a, "--no-srtp"))
         use_srtp = false;
+      else if (!strcmp (a, "--burst"))
+        burst = true;
       else if (i + 1 >= argc)
         usage ();
       else if (!strcmp (a, "--sessions"))
@@ -564,7 +600,7 @@ main (int argc, char **argv)
   if (csv_path)
     {
       static const char header[] =
-        "unix_time,codec,opus_profile,protection,cpu,policy,nice,sessions,calls,attempt,result,"
+        "unix_time,codec,opus_profile,protection,cpu,policy,nice,starts,sessions,calls,attempt,result,"
         "cpu_share,cpu_us_per_frame_per_session,late_sent_frames,"
         "max_send_late_ms,concealed_frames,late_packets,lost_packets,"
         "queue_drops,sent_frames,expected_frames\n";
@@ -591,11 +627,13 @@ main (int argc, char **argv)
       if (fresh)
         fputs (header, csv);
     }
-  fprintf (stderr, "bench-media-calls: pinned to CPU %d%s, %s%s%s%s, %.0f s warm-up + %.0f s judged\n",
+  fprintf (stderr, "bench-media-calls: pinned to CPU %d%s, %s%s%s%s, sessions started %s, "
+           "%.0f s warm-up + %.0f s judged\n",
            cpu, realtime ? " (SCHED_RR)" : "", codec_name,
            strcmp (codec_name, "opus") ? "" : " ",
            strcmp (codec_name, "opus") ? "" : profile_name,
-           use_srtp ? "+SRTP" : "", warmup, seconds);
+           use_srtp ? "+SRTP" : "", burst ? "at once" : "over a frame period",
+           warmup, seconds);
 
   int status = 0;
   if (!search)
