@@ -186,6 +186,15 @@ def first_at(events, name, **match):
     return None
 
 
+def dial_when_warm(caller, command):
+    """Gives a registered caller WARM_S, then writes its dial command;
+    returns when it was written."""
+    time.sleep(WARM_S)
+    dial = time.monotonic()
+    caller.send(command)
+    return dial
+
+
 def floe_call(lab, floe, caller_ns, callee_ns, caller_user, callee_user, tcp, ahead=True):
     sip_pw, turn_pw = lab.secret("sip-secret"), lab.secret("turn-secret")
     env = dict(os.environ, FLOE_BENCH_SIP=sip_pw, FLOE_BENCH_TURN=turn_pw)
@@ -213,9 +222,7 @@ def floe_call(lab, floe, caller_ns, callee_ns, caller_user, callee_user, tcp, ah
         if caller.wait_for('"event":"registered"', 20) is None:
             row["error"] = "caller did not register"
             return row
-        time.sleep(WARM_S)
-        dial = time.monotonic()
-        caller.send("call sip:%s@%s\n" % (callee_user, SERVER))
+        dial = dial_when_warm(caller, "call sip:%s@%s\n" % (callee_user, SERVER))
         caller.wait_for('"event":"call-ended"', CALL_SECONDS + 60)
         caller.send("quit\n")
         caller.finish(15)
@@ -305,9 +312,7 @@ def baresip_call(lab, root, caller_ns, callee_ns, caller_user, callee_user, tcp)
         if caller.wait_for("registered successfully", 20) is None:
             row["error"] = "caller did not register"
             return row
-        time.sleep(WARM_S)
-        dial = time.monotonic()
-        caller.send("/dial sip:%s@%s\n" % (callee_user, SERVER))
+        dial = dial_when_warm(caller, "/dial sip:%s@%s\n" % (callee_user, SERVER))
         deadline = dial + BARESIP_WAIT_S
         for p in (caller, callee):
             p.wait_for("incoming rtp for 'audio' established", max(0.1, deadline - time.monotonic()))

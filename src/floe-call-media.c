@@ -376,6 +376,12 @@ floe_call_media_start (FloeCallMedia *self, GError **error)
 }
 
 gboolean
+floe_call_media_udp_blocked (FloeCallMedia *self)
+{
+  return floe_ice_transport_get_stats (self->transport).udp_blocked;
+}
+
+gboolean
 floe_call_media_gathered_ahead (FloeCallMedia *self)
 {
   return self->gathered_ahead;

@@ -48,6 +48,9 @@ FloeCallMedia *floe_call_media_new (FloeCall *call, const FloeCallMediaConfig *c
  * only, or candidates gathered ahead, "candidate" and "ready" are emitted
  * before this returns. */
 gboolean floe_call_media_start (FloeCallMedia *self, GError **error);
+/* TRUE when gathering found UDP blocked here: only TCP or TLS reached the
+ * TURN server, so no direct path could work. */
+gboolean floe_call_media_udp_blocked (FloeCallMedia *self);
 /* TRUE when the call took candidates gathered before it (FloeIcePool). */
 gboolean floe_call_media_gathered_ahead (FloeCallMedia *self);
 

@@ -404,6 +404,8 @@ on_pair_selected (FloeCallMedia *media, gpointer pair_ptr, gpointer data)
   add_string (b, "remote_type", ice_cand_type_name (c->pair.remote.type));
   add_string (b, "remote", ice_addr_to_string (&c->pair.remote.addr, remote));
   add_double (b, "rtt_ms", c->pair.rtt_us / 1000.0);
+  json_builder_set_member_name (b, "udp_blocked");
+  json_builder_add_boolean_value (b, floe_call_media_udp_blocked (media));
   if (c->answer_us > 0)
     add_int (b, "after_answer_ms", (c->pair_us - c->answer_us) / 1000);
   floe_report_emit (c->run->report, b, _("call %u: %s path %s (%s) <-> %s (%s), RTT %.1f ms"), c->index,

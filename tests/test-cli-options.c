@@ -169,14 +169,25 @@ START_TEST (test_errors_name_the_fix)
 }
 END_TEST
 
+/* A configuration with content is refused, with a message that names
+ * needle. */
+static void
+refused_config (const char *conf, const char *content, const char *needle)
+{
+  g_autofree char *message = NULL;
+
+  ck_assert (g_file_set_contents (conf, content, -1, NULL));
+  ck_assert_ptr_null (parse (&message, "--config", conf, NULL));
+  ck_assert_ptr_nonnull (message);
+  ck_assert_ptr_nonnull (strstr (message, needle));
+}
+
 START_TEST (test_config_file_and_flags_win)
 {
   g_autofree char *dir = g_dir_make_tmp ("floe-cli-XXXXXX", NULL);
   g_autofree char *conf = g_build_filename (dir, "floe.conf", NULL);
   g_autofree char *secret = g_build_filename (dir, "password", NULL);
-  g_autofree char *message = NULL;
   g_autoptr (FloeCliOptions) o = NULL;
-  g_autoptr (FloeCliOptions) plain_text = NULL;
   g_autofree char *text = g_strdup_printf ("[account]\nuri=sip:alice@example.org\npassword-file=%s\n"
                                            "transport=tcp\n[ice]\nstun=203.0.113.10:3478;203.0.113.11\n"
                                            "policy=no-relay\ngather-ahead=false\n[media]\nsrtp=off\n"
@@ -203,26 +214,11 @@ START_TEST (test_config_file_and_flags_win)
   ck_assert_ptr_nonnull (o);
   ck_assert_int_eq (o->opus.complexity, 5); /* the flag wins */
 
-  ck_assert (g_file_set_contents (conf, "[media]\ndtx=sometimes\n", -1, NULL));
-  plain_text = parse (&message, "--config", conf, NULL);
-  ck_assert_ptr_null (plain_text);
-  ck_assert_ptr_nonnull (strstr (message, "dtx"));
-  g_clear_pointer (&message, g_free);
-  ck_assert (g_file_set_contents (conf, "[ice]\ngather-ahead=later\n", -1, NULL));
-  plain_text = parse (&message, "--config", conf, NULL);
-  ck_assert_ptr_null (plain_text);
-  ck_assert_ptr_nonnull (strstr (message, "gather-ahead"));
-  g_clear_pointer (&message, g_free);
-  ck_assert (g_file_set_contents (conf, "[media]\nopus-complexity=12\n", -1, NULL));
-  plain_text = parse (&message, "--config", conf, NULL);
-  ck_assert_ptr_null (plain_text);
-  ck_assert_ptr_nonnull (strstr (message, "“12”"));
-  g_clear_pointer (&message, g_free);
+  refused_config (conf, "[media]\ndtx=sometimes\n", "dtx");
+  refused_config (conf, "[ice]\ngather-ahead=later\n", "gather-ahead");
+  refused_config (conf, "[media]\nopus-complexity=12\n", "“12”");
 
-  ck_assert (g_file_set_contents (conf, "[account]\nuri=sip:a@b\npassword=plain\n", -1, NULL));
-  plain_text = parse (&message, "--config", conf, NULL);
-  ck_assert_ptr_null (plain_text);
-  ck_assert_ptr_nonnull (strstr (message, "password-file"));
+  refused_config (conf, "[account]\nuri=sip:a@b\npassword=plain\n", "password-file");
 
   g_unlink (secret);
   g_unlink (conf);

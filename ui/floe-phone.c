@@ -748,8 +748,7 @@ floe_phone_get_path (FloePhone *self, FloePathInfo *path)
   path->remote_address = self->path_remote;
   path->relay_server = self->relay_host;
   path->relay_transport = self->relay_transport;
-  /* The core does not say yet whether UDP to the relay failed first. */
-  path->udp_blocked = FALSE;
+  path->udp_blocked = floe_call_media_udp_blocked (self->media);
   path->check_rtt_ms = pair.rtt_us > 0 ? (gint64) (pair.rtt_us / 1000) : -1;
   return TRUE;
 }

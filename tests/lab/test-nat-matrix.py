@@ -102,6 +102,10 @@ def judge(call, kinds, caller, callee, a_status, b_status):
         if kinds[host] == "udp-blocked" and pair and pair.get("local_type") != "relay":
             p.append("the %s behind the UDP-blocked NAT sends from a %s candidate, not its TCP relay"
                      % (who, pair.get("local_type")))
+        # ...and says why: only TCP reached the TURN server from there.
+        if pair and pair.get("udp_blocked") != (kinds[host] == "udp-blocked"):
+            p.append("the %s says UDP is %sblocked behind a %s NAT"
+                     % (who, "" if pair.get("udp_blocked") else "not ", kinds[host]))
     heard_b = tone_ok(stats_b, CALLER_TONE)  # caller -> callee
     heard_a = tone_ok(stats_a, CALLEE_TONE)  # callee -> caller
     if not heard_b:
