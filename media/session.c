@@ -19,10 +19,7 @@
 #include "media/rtp.h"
 
 #define DATAGRAM_MAX 2048
-/* Datagrams waiting for the media thread, which drains them every frame
- * (20 ms): room for a burst of 640 ms of packets, in 64 KB a call (every
- * slot is touched as the ring turns). */
-#define QUEUE_SLOTS 32
+#define QUEUE_SLOTS 128
 #define WIRE_MAX (MEDIA_RTP_HEADER_MIN + MEDIA_CODEC_MAX_PAYLOAD + MEDIA_SRTP_MAX_OVERHEAD)
 #define RTCP_MAX 1024
 #define FRAME_US (MEDIA_FRAME_MS * 1000)
