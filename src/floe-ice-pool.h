@@ -19,7 +19,8 @@ G_BEGIN_DECLS
 #define FLOE_TYPE_ICE_POOL (floe_ice_pool_get_type ())
 G_DECLARE_FINAL_TYPE (FloeIcePool, floe_ice_pool, FLOE, ICE_POOL, GObject)
 
-/* ice_servers: FloeIceServer*, referenced. Starts gathering the spare. */
+/* ice_servers: FloeIceServer*, copied. Starts gathering the spare once
+ * the servers' names are resolved (without blocking). */
 FloeIcePool *floe_ice_pool_new (GPtrArray *ice_servers, FloeIcePolicy policy, const char *iface_filter);
 
 /* The spare, in the call's role, or NULL when there is none (it could not

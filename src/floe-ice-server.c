@@ -109,12 +109,25 @@ floe_ice_server_parse (const char *text, FloeIceServerKind default_kind, GError 
   return g_steal_pointer (&server);
 }
 
+FloeIceServer *
+floe_ice_server_copy (const FloeIceServer *server)
+{
+  FloeIceServer *copy = g_memdup2 (server, sizeof *server);
+
+  copy->host = g_strdup (server->host);
+  copy->username = g_strdup (server->username);
+  copy->password = g_strdup (server->password);
+  copy->address = g_strdup (server->address);
+  return copy;
+}
+
 void
 floe_ice_server_free (FloeIceServer *server)
 {
   if (server == NULL)
     return;
   g_free (server->host);
+  g_free (server->address);
   g_free (server->username);
   if (server->password != NULL)
     {

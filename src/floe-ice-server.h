@@ -35,6 +35,7 @@ typedef struct
   guint16 port;
   char *username; /* TURN only */
   char *password; /* TURN only; a secret: never logged, wiped on free */
+  char *address;  /* host resolved ahead (an IP literal); NULL: resolve host when used */
 } FloeIceServer;
 
 /* Parses "stun:host[:port]", "turn:host[:port][?transport=udp|tcp]" or
@@ -50,6 +51,7 @@ FloeIceServer *floe_ice_server_parse (const char *text,
  * when the text has none. */
 gboolean floe_host_port_parse (const char *text, char **host, guint16 *port, GError **error);
 
+FloeIceServer *floe_ice_server_copy (const FloeIceServer *server);
 void floe_ice_server_free (FloeIceServer *server);
 
 /* "turn:turn.example.org:3478?transport=tcp": the URI without credentials,

@@ -543,7 +543,8 @@ resolve (const FloeIceServer *server, ice_addr *out, GError **error)
   g_autoptr (GResolver) resolver = NULL;
   GList *addrs;
 
-  if (ice_addr_set (out, server->host, server->port) == 0)
+  if (ice_addr_set (out, server->host, server->port) == 0
+      || (server->address != NULL && ice_addr_set (out, server->address, server->port) == 0))
     return TRUE;
   resolver = g_resolver_get_default ();
   addrs = g_resolver_lookup_by_name (resolver, server->host, NULL, error);

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "src/floe-ice-pool.h"
 #include "src/floe-ice-transport.h"
 #include "check-run.h"
 
@@ -251,6 +252,62 @@ START_TEST (test_default_candidate_and_bad_line)
 }
 END_TEST
 
+static gboolean
+on_binding (GSocket *socket, GIOCondition cond, gpointer data)
+{
+  guint8 buf[1500];
+  gssize n = g_socket_receive (socket, (gchar *) buf, sizeof buf, NULL, NULL);
+
+  /* A STUN Binding request: type 0x0001, then the magic cookie. */
+  if (n >= 20 && buf[0] == 0x00 && buf[1] == 0x01 && buf[4] == 0x21 && buf[5] == 0x12)
+    *(gboolean *) data = TRUE;
+  return G_SOURCE_CONTINUE;
+}
+
+/* The pool gathers a spare before any call, with its STUN server's name
+ * looked up without blocking ("localhost": the Binding request reaches
+ * our socket). A call takes the spare in its role; the next one finds the
+ * spare being renewed. */
+START_TEST (test_pool)
+{
+  /* "localhost" may resolve to ::1 or to 127.0.0.1: a dual-stack socket
+   * hears both, where the machine has IPv6. */
+  g_autoptr (GSocket) v6 = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_DATAGRAM,
+                                         G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GSocket) stun = v6 != NULL ? g_object_ref (v6)
+                                        : g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                                        G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GInetAddress) lo = v6 != NULL ? g_inet_address_new_any (G_SOCKET_FAMILY_IPV6)
+                                           : g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GPtrArray) servers = g_ptr_array_new_with_free_func ((GDestroyNotify) floe_ice_server_free);
+  g_autoptr (FloeIcePool) pool = NULL;
+  g_autoptr (FloeIceTransport) t = NULL;
+  g_autoptr (GSource) source = NULL;
+  g_autofree char *uri = NULL;
+  gboolean asked = FALSE;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  ck_assert (g_socket_bind (stun, any, TRUE, NULL));
+  bound = g_socket_get_local_address (stun, NULL);
+  uri = g_strdup_printf ("stun:localhost:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_ptr_array_add (servers, floe_ice_server_parse (uri, FLOE_ICE_SERVER_STUN, NULL));
+  source = g_socket_create_source (stun, G_IO_IN, NULL);
+  g_source_set_callback (source, (GSourceFunc) (GCallback) on_binding, &asked, NULL);
+  g_source_attach (source, NULL);
+
+  pool = floe_ice_pool_new (servers, FLOE_ICE_POLICY_ALL, "lo");
+  while (!asked && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  ck_assert_msg (asked, "the spare never asked the STUN server named localhost");
+  t = floe_ice_pool_take (pool, TRUE);
+  ck_assert_ptr_nonnull (t);
+  ck_assert_ptr_null (floe_ice_pool_take (pool, FALSE));
+  g_source_destroy (source);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -259,6 +316,7 @@ main (void)
 
   tcase_add_test (tc, test_two_processes);
   tcase_add_test (tc, test_default_candidate_and_bad_line);
+  tcase_add_test (tc, test_pool);
   tcase_set_timeout (tc, 60);
   suite_add_tcase (s, tc);
   return floe_check_run (s);
