@@ -173,6 +173,7 @@ struct ice_agent
   bool udp_answered;
   uint64_t udp_deadline_us;
   bool udp_blocked; /* ...and they were: no direct UDP path can work */
+  uint64_t standby_keepalive_us; /* gathered, no peer yet: next keepalive */
   uint64_t last_txn_us;  /* when the last new transaction started (Ta) */
   bool any_txn;
   unsigned prflx_counter;
@@ -240,6 +241,10 @@ void gather_drain_turn (ice_agent *a, turn_alloc *t);
 uint64_t gather_next_timeout (const ice_agent *a);
 int gather_local_for_base (const ice_agent *a, const ice_addr *base);
 int gather_add_local (ice_agent *a, const ice_cand *c, int sock, int turn, bool announce);
+
+/* standby.c */
+void standby_on_timeout (ice_agent *a, uint64_t now);
+uint64_t standby_next_timeout (const ice_agent *a);
 
 /* checklist.c */
 void checklist_pair_local (ice_agent *a, int local);

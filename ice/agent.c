@@ -783,6 +783,7 @@ ice_agent_handle_timeout (ice_agent *a, uint64_t now_us)
         agent_paced (a, now_us);
     }
   conncheck_consent_timeout (a, now_us);
+  standby_on_timeout (a, now_us);
   agent_flush_txns (a, now_us);
   checklist_evaluate (a, now_us);
   agent_flush_txns (a, now_us);
@@ -811,6 +812,7 @@ ice_agent_next_timeout (const ice_agent *a)
     t = min_u64 (t, a->any_txn ? a->last_txn_us + agent_ta_us (a) : 0);
   t = min_u64 (t, checklist_next_timeout (a));
   t = min_u64 (t, conncheck_next_timeout (a));
+  t = min_u64 (t, standby_next_timeout (a));
   return t;
 }
 

@@ -1,12 +1,13 @@
 /* FloeIcePool: an ICE transport gathered ahead of the next call.
  *
- * Gathering takes STUN and TURN round trips (and, where UDP is blocked,
- * the whole gathering bound); a call that finds its candidates ready sends
- * its offer or answer at once. The pool keeps one spare transport, gathered
- * with the settings it was made with, and replaces it before the NAT
- * bindings behind its server-reflexive and relayed candidates could have
- * expired. A call takes the spare even while it is still gathering: it is
- * ahead of a fresh one all the same. */
+ * Gathering takes STUN and TURN round trips; a call that finds its
+ * candidates ready sends its offer or answer at once. The pool keeps one
+ * spare transport, gathered with the settings it was made with; while it
+ * waits, its agent keeps the NAT bindings behind its server-reflexive and
+ * relayed candidates alive, and the spare is made anew when the network
+ * changes and every few minutes. This holds TURN allocations while idle. A
+ * call takes the spare even while it is still gathering: it is ahead of a
+ * fresh one all the same. */
 #pragma once
 
 #include <gio/gio.h>

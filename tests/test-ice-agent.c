@@ -1864,6 +1864,38 @@ reaches_after_a_minute (uint64_t timeout)
   return got;
 }
 
+/* Gathered ahead, a waits a minute for its call behind a port-restricted
+ * NAT whose bindings last 20 s without outbound traffic; then b calls.
+ * The srflx candidate a gathered must still be where a is reached: b's
+ * pair names it, not a peer-reflexive address of a new binding. */
+START_TEST (test_standby_holds_bindings)
+{
+  vnet *net = make_net (109);
+  side a, b;
+  uint64_t now = 0;
+  int ra = make_realm (net, NAT_PORT_RESTRICTED, "198.51.100.1");
+
+  vnet_set_mapping_timeout (net, ra, 20 * SEC);
+  side_init (&a, "a", net, ra, ICE_ROLE_CONTROLLED, 0, 1);
+  side_init (&b, "b", net, 0, ICE_ROLE_CONTROLLING, 0, 1);
+  side_host (&a, "10.1.0.10", 5000, 1);
+  side_host (&b, "192.0.2.20", 6000, 1);
+  add_servers (net, &a, true, "wonderland");
+  a.hold_signal = true;
+  ck_assert_int_eq (ice_agent_gather (a.agent, now), 0);
+  run (&a, NULL, &now, 60 * SEC, NULL);
+  ck_assert (a.gathered);
+  exchange_credentials (&a, &b);
+  ck_assert_int_eq (ice_agent_gather (b.agent, now), 0);
+  release_signal (&a, now);
+  ck_assert (run (&a, &b, &now, now + 10 * SEC, both_selected));
+  ck_assert_int_eq (b.pair[1].remote.type, ICE_CAND_SRFLX);
+  side_free (&a);
+  side_free (&b);
+  vnet_free (net);
+}
+END_TEST
+
 START_TEST (test_keepalive_holds_nat_binding)
 {
   /* Keepalives every 15 s hold a binding that lasts 20 s; one that lasts
@@ -1925,6 +1957,7 @@ agent_suite (void)
   ADD (test_turn_only_gives_srflx);
   ADD (test_connect_timeout);
   ADD (test_keepalive_holds_nat_binding);
+  ADD (test_standby_holds_bindings);
   return s;
 }
 
