@@ -67,8 +67,8 @@ on_resolved (GObject *source, GAsyncResult *result, gpointer data)
     {
       FloeIcePool *self = l->pool;
 
-      g_free (l->server->address);
-      l->server->address = addrs != NULL ? g_inet_address_to_string (addrs->data) : NULL;
+      g_strfreev (l->server->addresses);
+      l->server->addresses = addrs != NULL ? floe_ice_server_pick_addresses (addrs) : NULL;
       if (addrs == NULL)
         {
           self->lookup_failed = TRUE;

@@ -117,8 +117,29 @@ floe_ice_server_copy (const FloeIceServer *server)
   copy->host = g_strdup (server->host);
   copy->username = g_strdup (server->username);
   copy->password = g_strdup (server->password);
-  copy->address = g_strdup (server->address);
+  copy->addresses = g_strdupv (server->addresses);
   return copy;
+}
+
+char **
+floe_ice_server_pick_addresses (GList *inet_addresses)
+{
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  gboolean have4 = FALSE, have6 = FALSE;
+
+  for (GList *l = inet_addresses; l != NULL; l = l->next)
+    {
+      gboolean v4 = g_inet_address_get_family (l->data) == G_SOCKET_FAMILY_IPV4;
+
+      if (v4 ? have4 : have6)
+        continue;
+      g_autofree char *ip = g_inet_address_to_string (l->data);
+
+      g_strv_builder_add (b, ip);
+      have4 |= v4;
+      have6 |= !v4;
+    }
+  return g_strv_builder_end (b);
 }
 
 void
@@ -127,7 +148,7 @@ floe_ice_server_free (FloeIceServer *server)
   if (server == NULL)
     return;
   g_free (server->host);
-  g_free (server->address);
+  g_strfreev (server->addresses);
   g_free (server->username);
   if (server->password != NULL)
     {

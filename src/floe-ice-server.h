@@ -2,7 +2,7 @@
  * "turn:"/"turns:" URIs, shared by the headless options and the settings. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -35,7 +35,9 @@ typedef struct
   guint16 port;
   char *username; /* TURN only */
   char *password; /* TURN only; a secret: never logged, wiped on free */
-  char *address;  /* host resolved ahead (an IP literal); NULL: resolve host when used */
+  /* host resolved ahead: an IP literal per address family; NULL: resolve
+   * host when used */
+  char **addresses;
 } FloeIceServer;
 
 /* Parses "stun:host[:port]", "turn:host[:port][?transport=udp|tcp]" or
@@ -52,6 +54,11 @@ FloeIceServer *floe_ice_server_parse (const char *text,
 gboolean floe_host_port_parse (const char *text, char **host, guint16 *port, GError **error);
 
 FloeIceServer *floe_ice_server_copy (const FloeIceServer *server);
+
+/* From a name's addresses (GInetAddress*, the resolver's order), the first
+ * of each family as IP literals: a dual-stack agent reaches the server from
+ * both its IPv4 and its IPv6 sockets. */
+char **floe_ice_server_pick_addresses (GList *inet_addresses);
 void floe_ice_server_free (FloeIceServer *server);
 
 /* "turn:turn.example.org:3478?transport=tcp": the URI without credentials,

@@ -537,25 +537,55 @@ bind_all (FloeIceTransport *self, GError **error)
   return TRUE;
 }
 
-static gboolean
-resolve (const FloeIceServer *server, ice_addr *out, GError **error)
+/* The server's addresses: its literal, what was resolved ahead, or the
+ * first of each family its name resolves to now. Returns how many. */
+static guint
+resolve (const FloeIceServer *server, ice_addr out[2], GError **error)
 {
-  g_autoptr (GResolver) resolver = NULL;
-  GList *addrs;
+  g_auto (GStrv) resolved = NULL;
+  const char *const *ips;
+  guint n = 0;
 
-  if (ice_addr_set (out, server->host, server->port) == 0
-      || (server->address != NULL && ice_addr_set (out, server->address, server->port) == 0))
-    return TRUE;
-  resolver = g_resolver_get_default ();
-  addrs = g_resolver_lookup_by_name (resolver, server->host, NULL, error);
-  if (addrs == NULL)
-    return FALSE;
-  {
-    g_autofree char *ip = g_inet_address_to_string (addrs->data);
-    ice_addr_set (out, ip, server->port);
-  }
-  g_resolver_free_addresses (addrs);
-  return TRUE;
+  if (ice_addr_set (&out[0], server->host, server->port) == 0)
+    return 1;
+  ips = (const char *const *) server->addresses;
+  if (ips == NULL)
+    {
+      g_autoptr (GResolver) resolver = g_resolver_get_default ();
+      GList *addrs = g_resolver_lookup_by_name (resolver, server->host, NULL, error);
+
+      if (addrs == NULL)
+        return 0;
+      resolved = floe_ice_server_pick_addresses (addrs);
+      g_resolver_free_addresses (addrs);
+      ips = (const char *const *) resolved;
+    }
+  for (; *ips != NULL && n < 2; ips++)
+    if (ice_addr_set (&out[n], *ips, server->port) == 0)
+      n++;
+  if (n == 0)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("no usable address"));
+  return n;
+}
+
+static void
+add_server (FloeIceTransport *self, const FloeIceServer *s, const ice_addr *addr)
+{
+  char key[ICE_ADDR_STRLEN];
+  ice_addr literal;
+  gboolean tls = s->transport == FLOE_ICE_SERVER_TLS;
+
+  if (s->kind == FLOE_ICE_SERVER_STUN)
+    ice_agent_add_stun_server (self->agent, addr);
+  else if (s->transport == FLOE_ICE_SERVER_UDP)
+    ice_agent_add_turn_server (self->agent, addr, s->username, s->password);
+  else
+    {
+      ice_agent_add_turn_server_stream (self->agent, addr, tls ? ICE_TRANSPORT_TLS : ICE_TRANSPORT_TCP,
+                                        s->username, s->password);
+      if (tls && ice_addr_set (&literal, s->host, s->port) < 0) /* a name, not a literal */
+        g_hash_table_insert (self->tls_names, g_strdup (ice_addr_to_string (addr, key)), g_strdup (s->host));
+    }
 }
 
 static gboolean
@@ -566,31 +596,20 @@ add_servers (FloeIceTransport *self, GPtrArray *servers, gboolean use_turn, GErr
       const FloeIceServer *s = servers->pdata[i];
       g_autofree char *uri = floe_ice_server_to_string (s);
       g_autoptr (GError) local = NULL;
-      ice_addr addr;
+      ice_addr addrs[2];
+      guint n;
 
       if (s->kind == FLOE_ICE_SERVER_TURN && !use_turn)
         continue;
-      if (!resolve (s, &addr, &local))
+      n = resolve (s, addrs, &local);
+      if (n == 0)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("Could not find the server %s: %s"), uri,
                        local->message);
           return FALSE;
         }
-      if (s->kind == FLOE_ICE_SERVER_STUN)
-        ice_agent_add_stun_server (self->agent, &addr);
-      else if (s->transport == FLOE_ICE_SERVER_UDP)
-        ice_agent_add_turn_server (self->agent, &addr, s->username, s->password);
-      else
-        {
-          char key[ICE_ADDR_STRLEN];
-          ice_addr literal;
-          gboolean tls = s->transport == FLOE_ICE_SERVER_TLS;
-          ice_agent_add_turn_server_stream (self->agent, &addr, tls ? ICE_TRANSPORT_TLS : ICE_TRANSPORT_TCP,
-                                            s->username, s->password);
-          if (tls && ice_addr_set (&literal, s->host, s->port) < 0) /* a name, not a literal */
-            g_hash_table_insert (self->tls_names, g_strdup (ice_addr_to_string (&addr, key)),
-                                 g_strdup (s->host));
-        }
+      for (guint k = 0; k < n; k++)
+        add_server (self, s, &addrs[k]);
     }
   return TRUE;
 }

@@ -265,20 +265,16 @@ on_binding (GSocket *socket, GIOCondition cond, gpointer data)
 }
 
 /* The pool gathers a spare before any call, with its STUN server's name
- * looked up without blocking ("localhost": the Binding request reaches
- * our socket). A call takes the spare in its role; the next one finds the
+ * looked up without blocking ("localhost": the Binding request from the
+ * agent's IPv4 socket reaches our socket). A call takes the spare in its role; the next one finds the
  * spare being renewed. */
 START_TEST (test_pool)
 {
-  /* "localhost" may resolve to ::1 or to 127.0.0.1: a dual-stack socket
-   * hears both, where the machine has IPv6. */
-  g_autoptr (GSocket) v6 = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_DATAGRAM,
-                                         G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr (GSocket) stun = v6 != NULL ? g_object_ref (v6)
-                                        : g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                                        G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr (GInetAddress) lo = v6 != NULL ? g_inet_address_new_any (G_SOCKET_FAMILY_IPV6)
-                                           : g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  /* IPv4 only: where "localhost" resolves to ::1 first, the agent's IPv4
+   * socket must still be given the name's IPv4 address. */
+  g_autoptr (GSocket) stun = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                           G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
   g_autoptr (GSocketAddress) bound = NULL;
   g_autoptr (GPtrArray) servers = g_ptr_array_new_with_free_func ((GDestroyNotify) floe_ice_server_free);
