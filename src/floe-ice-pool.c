@@ -20,6 +20,7 @@ struct _FloeIcePool
   FloeIcePolicy policy;
   char *iface_filter;
   FloeIceTransport *spare;
+  gboolean spare_failed; /* a failure was signalled before any call listened */
   guint renew_id;
   gulong network_id;
   /* The renewal's name lookups: the spare is made when none is left. */
@@ -32,6 +33,12 @@ G_DEFINE_FINAL_TYPE (FloeIcePool, floe_ice_pool, G_TYPE_OBJECT)
 
 static gboolean on_renew (gpointer data);
 
+static void
+on_spare_failed (FloeIceTransport *t, gint reason, const char *sentence, gpointer data)
+{
+  ((FloeIcePool *) data)->spare_failed = TRUE;
+}
+
 /* Replaces the spare (closing the old one releases its TURN allocations)
  * with one that starts gathering now. */
 static void
@@ -40,10 +47,13 @@ make_spare (FloeIcePool *self)
   g_autoptr (GError) error = NULL;
 
   g_clear_object (&self->spare);
+  self->spare_failed = FALSE;
   if (self->lookup_failed)
     return;
   self->spare = floe_ice_transport_new (FALSE, COMPONENTS, self->ice_servers, self->policy,
                                         self->iface_filter, &error);
+  if (self->spare != NULL)
+    g_signal_connect (self->spare, "failed", G_CALLBACK (on_spare_failed), self);
   if (self->spare != NULL && !floe_ice_transport_gather (self->spare, &error))
     g_clear_object (&self->spare);
   if (self->spare == NULL)
@@ -151,6 +161,12 @@ floe_ice_pool_take (FloeIcePool *self, gboolean controlling)
 {
   FloeIceTransport *t = g_steal_pointer (&self->spare);
 
+  /* A spare that failed (no usable address, say) is no use: the call
+   * gathers its own and hears why. */
+  if (t != NULL)
+    g_signal_handlers_disconnect_by_data (t, self);
+  if (self->spare_failed)
+    g_clear_object (&t);
   /* The next spare once the call's own work is done: its offer or answer
    * goes out first. */
   g_clear_handle_id (&self->renew_id, g_source_remove);

@@ -304,6 +304,19 @@ START_TEST (test_pool)
 }
 END_TEST
 
+/* A spare that cannot work (no interface by that name) is not handed to a
+ * call, which gathers its own and reports why. */
+START_TEST (test_pool_broken_spare)
+{
+  g_autoptr (GPtrArray) servers = g_ptr_array_new_with_free_func ((GDestroyNotify) floe_ice_server_free);
+  g_autoptr (FloeIcePool) pool = floe_ice_pool_new (servers, FLOE_ICE_POLICY_ALL, "no-such-if0");
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  ck_assert_ptr_null (floe_ice_pool_take (pool, TRUE));
+}
+END_TEST
+
 int
 main (void)
 {
@@ -313,6 +326,7 @@ main (void)
   tcase_add_test (tc, test_two_processes);
   tcase_add_test (tc, test_default_candidate_and_bad_line);
   tcase_add_test (tc, test_pool);
+  tcase_add_test (tc, test_pool_broken_spare);
   tcase_set_timeout (tc, 60);
   suite_add_tcase (s, tc);
   return floe_check_run (s);
