@@ -414,7 +414,7 @@ preferences_gone (gpointer data)
 START_TEST (test_preferences)
 {
   GSettings *settings = floe_application_get_settings (app);
-  GtkWidget *preferences, *paths, *srtp, *codecs, *stun, *turn;
+  GtkWidget *preferences, *paths, *srtp, *ahead, *codecs, *stun, *turn;
   g_autofree char *policy = NULL;
   g_auto (GStrv) order = NULL;
   g_autofree char *stun_saved = NULL;
@@ -436,6 +436,15 @@ START_TEST (test_preferences)
   policy = g_settings_get_string (settings, "ice-policy");
   ck_assert_str_eq (policy, "no-relay");
   g_settings_reset (settings, "ice-policy");
+
+  /* Preparing calls ahead is on, and its switch turns it off. */
+  ahead = find_row (preferences, "Prepare Calls Ahead");
+  ck_assert_ptr_nonnull (ahead);
+  ck_assert (g_settings_get_boolean (settings, "gather-ahead"));
+  ck_assert (gtk_switch_get_active (GTK_SWITCH (adw_action_row_get_activatable_widget (ADW_ACTION_ROW (ahead)))));
+  gtk_switch_set_active (GTK_SWITCH (adw_action_row_get_activatable_widget (ADW_ACTION_ROW (ahead))), FALSE);
+  ck_assert (!g_settings_get_boolean (settings, "gather-ahead"));
+  g_settings_reset (settings, "gather-ahead");
 
   /* The codec order: a preset in the row, a list in the settings. */
   codecs = find_row (preferences, "Audio Codecs");

@@ -384,9 +384,10 @@ floe_phone_ice_servers (FloePhone *self)
 
 /* --- candidates gathered ahead ------------------------------------------ */
 
-/* While an account exists, the next call's candidates are gathered ahead
- * with the ICE settings of the moment; a change of settings (or the TURN
- * password arriving from the keyring) replaces the pool. */
+/* While an account exists (and gather-ahead is on), the next call's
+ * candidates are gathered ahead with the ICE settings of the moment; a
+ * change of settings (or the TURN password arriving from the keyring)
+ * replaces the pool. */
 static void
 floe_phone_refresh_pool (FloePhone *self)
 {
@@ -395,7 +396,7 @@ floe_phone_refresh_pool (FloePhone *self)
   g_autofree char *key = NULL;
   GString *k;
 
-  if (g_hash_table_size (self->accounts) == 0)
+  if (g_hash_table_size (self->accounts) == 0 || !g_settings_get_boolean (self->settings, "gather-ahead"))
     {
       g_clear_object (&self->pool);
       g_clear_pointer (&self->pool_settings, floe_secret_free);
@@ -819,8 +820,8 @@ floe_phone_send_dtmf (FloePhone *self, char digit)
 }
 
 /* The settings candidates are gathered with. */
-static const char *const ice_keys[] = { "accounts", "ice-policy", "stun-server", "turn-server", "turn-username",
-                                        "ice-interfaces" };
+static const char *const ice_keys[] = { "accounts", "gather-ahead", "ice-policy", "stun-server", "turn-server",
+                                        "turn-username", "ice-interfaces" };
 
 void
 floe_phone_start (FloePhone *self)

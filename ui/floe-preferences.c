@@ -21,6 +21,7 @@ struct _FloePreferences {
   AdwComboRow *srtp_row;
   AdwComboRow *codecs_row;
   AdwComboRow *ice_policy_row;
+  GtkSwitch *gather_ahead_switch;
   AdwEntryRow *stun_row;
   AdwEntryRow *turn_row;
   AdwEntryRow *turn_user_row;
@@ -355,6 +356,7 @@ floe_preferences_class_init (FloePreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, srtp_row);
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, codecs_row);
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, ice_policy_row);
+  gtk_widget_class_bind_template_child (widget_class, FloePreferences, gather_ahead_switch);
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, stun_row);
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, turn_row);
   gtk_widget_class_bind_template_child (widget_class, FloePreferences, turn_user_row);
@@ -398,6 +400,7 @@ floe_preferences_new (FloeApplication *application)
   g_settings_bind_with_mapping (self->settings, "codec-order", self->codecs_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, codecs_to_index, index_to_codecs, NULL, NULL);
   bind_enum (self, "ice-policy", self->ice_policy_row, ice_policy_nicks);
+  g_settings_bind (self->settings, "gather-ahead", self->gather_ahead_switch, "active", G_SETTINGS_BIND_DEFAULT);
 
   stun = g_settings_get_string (self->settings, "stun-server");
   turn = g_settings_get_string (self->settings, "turn-server");
