@@ -17,13 +17,15 @@
  * (CLOCK_THREAD_CPUTIME_ID) per frame. Ratios between stages come from the
  * same rounds.
  *
- * What-if stages (in no total): the light profile's encoder at
- * complexity 1 and 5, to show what the next steps up would cost.
+ * What-if stages (in no total): the light profile's encoder in voice
+ * mode (SILK with in-band FEC, wideband, as `--opus-mode voice`), and at
+ * complexity 5, to show what those would cost.
  *
  * Usage: bench-media-frame [--rounds N] [--frames N] [--bitrate BPS]
  *                          [--csv FILE]
  * Writes one CSV row per stage (header included) to --csv or stdout. */
 #include <errno.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +53,7 @@ typedef struct
   uint8_t (*packet)[PACKET_CAP];         /* RTP, then SRTP, then RTP again */
   size_t *packet_len;
   media_codec *enc, *dec, *q_enc, *q_dec;
-  media_codec *enc_c1, *enc_c5;          /* what-if encoders */
+  media_codec *enc_voice, *enc_c5;       /* what-if encoders */
   uint8_t scratch[MEDIA_CODEC_MAX_PAYLOAD];
   media_rtp_sender *rtp;
   media_srtp *tx, *rx;
@@ -129,9 +131,9 @@ encode_scratch (bench *b, media_codec *enc)
 }
 
 __attribute__((noinline)) static void
-stage_opus_encode_c1 (bench *b)
+stage_opus_encode_voice (bench *b)
 {
-  encode_scratch (b, b->enc_c1);
+  encode_scratch (b, b->enc_voice);
 }
 
 __attribute__((noinline)) static void
@@ -231,7 +233,7 @@ static const stage stages[] = {
   { "jitter_buffer", stage_jitter_buffer, IN_LIGHT | IN_QUALITY },
   { "quality_opus_encode", stage_quality_opus_encode, IN_QUALITY },
   { "quality_opus_decode", stage_quality_opus_decode, IN_QUALITY },
-  { "opus_encode_c1", stage_opus_encode_c1, 0 },
+  { "opus_encode_voice", stage_opus_encode_voice, 0 },
   { "opus_encode_c5", stage_opus_encode_c5, 0 },
 };
 #define N_STAGES (sizeof stages / sizeof stages[0])
@@ -252,14 +254,20 @@ percentile (const double *sorted, size_t n, double p)
 }
 
 /* An Opus encoder at a profile's settings (complexity >= 0 overrides
- * the profile's), at the bench's bitrate. */
+ * the profile's; voice: SILK, wideband, not low delay), at the bench's
+ * bitrate. */
 static media_codec *
-encoder (media_opus_profile profile, int complexity, int bitrate)
+encoder (media_opus_profile profile, int complexity, bool voice, int bitrate)
 {
   media_codec *c = media_codec_new (MEDIA_CODEC_OPUS);
   media_opus_settings s = media_opus_profile_settings (profile);
   if (complexity >= 0)
     s.complexity = complexity;
+  if (voice)
+    {
+      s.low_delay = false;
+      s.max_bandwidth = MEDIA_OPUS_BANDWIDTH_WIDE;
+    }
   if (c && (media_codec_set_opus (c, &s) < 0
             || media_codec_set_bitrate (c, bitrate) < 0))
     {
@@ -279,10 +287,10 @@ setup (bench *b, int bitrate)
   b->q_payload_len = calloc (b->frames, sizeof *b->q_payload_len);
   b->packet = calloc (b->frames, sizeof *b->packet);
   b->packet_len = calloc (b->frames, sizeof *b->packet_len);
-  b->enc = encoder (MEDIA_OPUS_PROFILE_LIGHT, -1, bitrate);
-  b->q_enc = encoder (MEDIA_OPUS_PROFILE_QUALITY, -1, bitrate);
-  b->enc_c1 = encoder (MEDIA_OPUS_PROFILE_LIGHT, 1, bitrate);
-  b->enc_c5 = encoder (MEDIA_OPUS_PROFILE_LIGHT, 5, bitrate);
+  b->enc = encoder (MEDIA_OPUS_PROFILE_LIGHT, -1, false, bitrate);
+  b->q_enc = encoder (MEDIA_OPUS_PROFILE_QUALITY, -1, false, bitrate);
+  b->enc_voice = encoder (MEDIA_OPUS_PROFILE_LIGHT, -1, true, bitrate);
+  b->enc_c5 = encoder (MEDIA_OPUS_PROFILE_LIGHT, 5, false, bitrate);
   b->dec = media_codec_new (MEDIA_CODEC_OPUS);
   b->q_dec = media_codec_new (MEDIA_CODEC_OPUS);
   b->rtp = media_rtp_sender_new (48000);
@@ -293,7 +301,7 @@ setup (bench *b, int bitrate)
       || !b->q_payload_len || !b->packet || !b->packet_len || !b->rtp || !b->jb
       || !b->dec || !b->q_dec)
     return -ENOMEM;
-  if (!b->enc || !b->q_enc || !b->enc_c1 || !b->enc_c5)
+  if (!b->enc || !b->q_enc || !b->enc_voice || !b->enc_c5)
     return -EINVAL;
   media_srtp_crypto key;
   int err = media_srtp_crypto_generate (MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80,
@@ -321,7 +329,7 @@ teardown (bench *b)
   media_codec_free (b->dec);
   media_codec_free (b->q_enc);
   media_codec_free (b->q_dec);
-  media_codec_free (b->enc_c1);
+  media_codec_free (b->enc_voice);
   media_codec_free (b->enc_c5);
   free (b->pcm);
   free (b->payload);

@@ -18,7 +18,7 @@ import sys
 from benchlib import append_rows, note, out_dir, program
 
 STAGES = ["opus_encode", "opus_decode", "srtp_protect", "srtp_unprotect", "jitter_buffer",
-          "quality_opus_encode", "quality_opus_decode", "opus_encode_c1", "opus_encode_c5"]
+          "quality_opus_encode", "quality_opus_decode", "opus_encode_voice", "opus_encode_c5"]
 # The stages one session costs, at each Opus profile (bench/media-frame.c).
 LIGHT = ["opus_encode", "opus_decode", "srtp_protect", "srtp_unprotect", "jitter_buffer"]
 QUALITY = ["quality_opus_encode", "quality_opus_decode", "srtp_protect", "srtp_unprotect", "jitter_buffer"]

@@ -267,6 +267,7 @@ static const media_codec_ops g711_ops = {
 	.set_dtx = g711_no_dtx,
 	.set_complexity = g711_no_setting,
 	.set_max_bandwidth = g711_no_setting,
+	.set_low_delay = g711_no_setting,
 	.free = g711_free,
 };
 

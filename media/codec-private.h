@@ -15,6 +15,7 @@ typedef struct media_codec_ops {
 	int (*set_dtx)(media_codec *c, bool on);
 	int (*set_complexity)(media_codec *c, int complexity);             /* 0..10 */
 	int (*set_max_bandwidth)(media_codec *c, int bandwidth); /* a media_opus_bandwidth */
+	int (*set_low_delay)(media_codec *c, int on);
 	void (*free)(media_codec *c);
 } media_codec_ops;
 

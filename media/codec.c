@@ -133,5 +133,7 @@ media_codec_set_opus(media_codec *c, const media_opus_settings *s)
 		r = c->ops->set_max_bandwidth(c, (int)s->max_bandwidth);
 	if (r == 0)
 		r = c->ops->set_dtx(c, s->dtx);
+	if (r == 0)
+		r = c->ops->set_low_delay(c, s->low_delay);
 	return r;
 }

@@ -15,7 +15,7 @@ typedef struct
   char *config, *account, *password_file, *password_env, *registrar, *proxy, *transport, *ca_file, *listen;
   char **stun, **turn;
   char *turn_user, *turn_password_file, *turn_password_env;
-  char *ice_policy, *srtp, *codecs, *interfaces, *opus_complexity, *opus_bandwidth;
+  char *ice_policy, *srtp, *codecs, *interfaces, *opus_complexity, *opus_bandwidth, *opus_mode;
   gboolean register_only, headless, version, help, dtx, no_gather_ahead;
   char *call, *play, *record, *dtmf, *expect_pair;
   int auto_answer_ms;
@@ -33,7 +33,7 @@ flags_clear (Flags *f)
   g_strfreev (f->stun), g_strfreev (f->turn);
   g_free (f->turn_user), g_free (f->turn_password_file), g_free (f->turn_password_env);
   g_free (f->ice_policy), g_free (f->srtp), g_free (f->codecs), g_free (f->interfaces);
-  g_free (f->opus_complexity), g_free (f->opus_bandwidth);
+  g_free (f->opus_complexity), g_free (f->opus_bandwidth), g_free (f->opus_mode);
   g_free (f->call), g_free (f->play), g_free (f->record), g_free (f->dtmf), g_free (f->expect_pair);
   g_free (f->junit), g_free (f->control_socket);
 }
@@ -148,6 +148,7 @@ static const struct
   { "media", "codecs", G_STRUCT_OFFSET (Flags, codecs) },
   { "media", "opus-complexity", G_STRUCT_OFFSET (Flags, opus_complexity) },
   { "media", "opus-bandwidth", G_STRUCT_OFFSET (Flags, opus_bandwidth) },
+  { "media", "opus-mode", G_STRUCT_OFFSET (Flags, opus_mode) },
 };
 
 /* A true/false key of the configuration into *out; absent, *out is left
@@ -274,6 +275,8 @@ check_opus (FloeCliOptions *o, const Flags *f, GError **error)
 {
   /* In media_opus_bandwidth order. */
   static const char *const bandwidths[] = { "narrow", "medium", "wide", "superwide", "full", NULL };
+  /* low_delay FALSE, TRUE */
+  static const char *const modes[] = { "voice", "low-delay", NULL };
   guint64 complexity;
   int value;
 
@@ -293,6 +296,10 @@ check_opus (FloeCliOptions *o, const Flags *f, GError **error)
   if (!pick ("--opus-bandwidth", f->opus_bandwidth, bandwidths, &value, error))
     return FALSE;
   o->opus.max_bandwidth = (media_opus_bandwidth) value;
+  value = o->opus.low_delay;
+  if (!pick ("--opus-mode", f->opus_mode, modes, &value, error))
+    return FALSE;
+  o->opus.low_delay = value;
   if (f->dtx)
     o->opus.dtx = TRUE;
   return TRUE;
@@ -474,6 +481,7 @@ floe_cli_options_parse (int *argc, char ***argv, GError **error)
     { "codecs", 0, 0, G_OPTION_ARG_STRING, &f.codecs, N_("Codecs in order of preference"), N_("opus,pcmu,pcma") },
     { "opus-complexity", 0, 0, G_OPTION_ARG_STRING, &f.opus_complexity, N_("Opus encoder complexity, 0 (cheapest) to 10 (best)"), N_("N") },
     { "opus-bandwidth", 0, 0, G_OPTION_ARG_STRING, &f.opus_bandwidth, N_("Widest audio band Opus codes: narrow, medium, wide, superwide or full"), N_("BAND") },
+    { "opus-mode", 0, 0, G_OPTION_ARG_STRING, &f.opus_mode, N_("Opus coding: low-delay (CELT alone, least CPU) or voice (SILK, with in-band FEC)"), N_("MODE") },
     { "dtx", 0, 0, G_OPTION_ARG_NONE, &f.dtx, N_("Send no packets in silence (Opus DTX)"), NULL },
     { "no-gather-ahead", 0, 0, G_OPTION_ARG_NONE, &f.no_gather_ahead, N_("Gather each call's ICE candidates when it starts, not ahead"), NULL },
     { "register-only", 0, 0, G_OPTION_ARG_NONE, &f.register_only, N_("Register, report, and stay registered"), NULL },

@@ -65,11 +65,13 @@ START_TEST (test_opus_settings)
   ck_assert_int_eq (plain->opus.complexity, light.complexity);
   ck_assert_int_eq (plain->opus.max_bandwidth, light.max_bandwidth);
   ck_assert (!plain->opus.dtx);
-  o = parse (NULL, "--opus-complexity", "10", "--opus-bandwidth", "full", "--dtx", NULL);
+  ck_assert (plain->opus.low_delay);
+  o = parse (NULL, "--opus-complexity", "10", "--opus-bandwidth", "full", "--dtx", "--opus-mode", "voice", NULL);
   ck_assert_ptr_nonnull (o);
   ck_assert_int_eq (o->opus.complexity, 10);
   ck_assert_int_eq (o->opus.max_bandwidth, MEDIA_OPUS_BANDWIDTH_FULL);
   ck_assert (o->opus.dtx);
+  ck_assert (!o->opus.low_delay);
   g_clear_pointer (&o, floe_cli_options_free);
   o = parse (NULL, "--opus-complexity=0", "--opus-bandwidth=Narrow", NULL);
   ck_assert_ptr_nonnull (o);
@@ -154,6 +156,7 @@ START_TEST (test_errors_name_the_fix)
     { { "--opus-complexity", "high", NULL }, "not “high”" },
     { { "--opus-complexity", "", NULL }, "--opus-complexity" },
     { { "--opus-bandwidth", "ultra", NULL }, "narrow|medium|wide|superwide|full" },
+    { { "--opus-mode", "fast", NULL }, "voice|low-delay" },
   };
 
   g_unsetenv ("FLOE_UNSET_VARIABLE");

@@ -279,7 +279,7 @@ toc_bandwidth(uint8_t toc)
 }
 
 /* The desktop's profile is libopus at its best; the headless one is
- * cheaper, narrower and sends a continuous stream. */
+ * cheaper (CELT alone) and sends a continuous stream. */
 START_TEST(test_opus_profiles)
 {
 	media_opus_settings q = media_opus_profile_settings(MEDIA_OPUS_PROFILE_QUALITY);
@@ -287,15 +287,17 @@ START_TEST(test_opus_profiles)
 	ck_assert_int_eq(q.complexity, 10);
 	ck_assert_int_eq(q.max_bandwidth, MEDIA_OPUS_BANDWIDTH_FULL);
 	ck_assert(q.dtx);
+	ck_assert(!q.low_delay);
 	ck_assert_int_lt(l.complexity, q.complexity);
-	ck_assert_int_eq(l.max_bandwidth, MEDIA_OPUS_BANDWIDTH_WIDE);
+	ck_assert(l.low_delay);
 	ck_assert(!l.dtx);
 }
 END_TEST
 
 /* A steady 1 kHz tone at the light profile: every frame is sent (no DTX
  * frame, though below complexity 7 libopus would take the tone for
- * silence), none codes more than wideband, and the tone comes through. */
+ * silence), each is CELT alone, and the tone comes through. The mode is
+ * fixed once a frame is out. */
 START_TEST(test_opus_light_tone)
 {
 	enum { TONE_FRAMES = 150 };
@@ -309,12 +311,18 @@ START_TEST(test_opus_light_tone)
 	for (int i = 0; i < TONE_FRAMES; i++) {
 		int len = media_codec_encode(c, in[i], pkt, sizeof pkt);
 		ck_assert_msg(len > 2, "frame %d not sent (%d)", i, len);
-		ck_assert_int_le(toc_bandwidth(pkt[0]), MEDIA_OPUS_BANDWIDTH_WIDE);
+		ck_assert_int_ge(pkt[0] >> 3, 16); /* TOC config 16..31: CELT only */
+		ck_assert_int_le(toc_bandwidth(pkt[0]), light.max_bandwidth);
 		ck_assert_int_eq(media_codec_decode(c, pkt, (size_t)len, out), N);
 		if (i >= WARMUP)
 			assert_tone(out, 1000);
 	}
+	light.low_delay = false;
+	ck_assert_int_eq(media_codec_set_opus(c, &light), -EBUSY);
+	media_codec_free(c);
+
 	/* DTX is the setting's, not the profile's: on, silence goes unsent. */
+	c = media_codec_new(MEDIA_CODEC_OPUS);
 	light.dtx = true;
 	ck_assert_int_eq(media_codec_set_opus(c, &light), 0);
 	int16_t silence[N] = { 0 };

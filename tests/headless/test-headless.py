@@ -211,7 +211,7 @@ def test_expectation_not_met():
 def test_opus_settings():
     """Headless calls send a continuous stream by default; --dtx makes a
     silent source send (almost) nothing; bad settings are refused."""
-    bob = floe(None, "--auto-answer", "--dtx", "--opus-complexity", "10", "--opus-bandwidth", "full",
+    bob = floe(None, "--auto-answer", "--dtx", "--opus-complexity", "10", "--opus-mode", "voice",
                "--expect-audio")
     time.sleep(0.5)
     listen = bob.args[bob.args.index("--listen") + 1]
