@@ -87,15 +87,22 @@ def p90(values):
     return v[k]
 
 
+def append_csv(path, rows, fields=None):
+    """Appends rows (dicts) to the CSV file at path, writing the header
+    (fields, or the first row's keys) when the file is new."""
+    if not rows:
+        return
+    fresh = not os.path.exists(path)
+    with open(path, "a", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields or list(rows[0].keys()))
+        if fresh:
+            w.writeheader()
+        w.writerows(rows)
+
+
 def append_rows(name, rows):
     """Appends rows (dicts of bench, metric, value) to NAME in out_dir(),
     stamped with the time, writing the header to a new file."""
-    path = os.path.join(out_dir(), name)
-    fresh = not os.path.exists(path)
     now = int(time.time())
-    with open(path, "a", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=["unix_time", "bench", "metric", "value"])
-        if fresh:
-            w.writeheader()
-        for r in rows:
-            w.writerow(dict(r, unix_time=now))
+    append_csv(os.path.join(out_dir(), name), [dict(r, unix_time=now) for r in rows],
+               ["unix_time", "bench", "metric", "value"])

@@ -18,7 +18,6 @@
   action over D-Bus (bench/gui-memory-probe.sh).
 
 Writes memory.csv and memory-mappings.csv in the output directory."""
-import csv
 import json
 import os
 import shutil
@@ -28,7 +27,7 @@ import tempfile
 import threading
 import time
 
-from benchlib import (BUILDDIR, SRCDIR, append_rows, free_port, median, note, out_dir, program,
+from benchlib import (BUILDDIR, SRCDIR, append_csv, append_rows, free_port, median, note, out_dir, program,
                       stop, wait_tcp)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -229,22 +228,8 @@ def main():
                      "program": os.path.join(BUILDDIR, "ui", "floe"), "repeat": 0,
                      "idle_hwm_kb": gui, "callee_call_hwm_kb": gui_call or "", "caller_call_hwm_kb": "",
                      "caller_call_anon_kb": "", "call_ok": int(gui_call is not None)})
-    path = os.path.join(out, "memory.csv")
-    fresh = not os.path.exists(path)
-    with open(path, "a", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-        if fresh:
-            w.writeheader()
-        w.writerows(rows)
-
-    if mapping_rows:
-        path = os.path.join(out, "memory-mappings.csv")
-        fresh = not os.path.exists(path)
-        with open(path, "a", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(mapping_rows[0].keys()))
-            if fresh:
-                w.writeheader()
-            w.writerows(mapping_rows)
+    append_csv(os.path.join(out, "memory.csv"), rows)
+    append_csv(os.path.join(out, "memory-mappings.csv"), mapping_rows)
 
     heads = [r for r in rows if r["what"] == "headless" and r["call_ok"]]
     idle = median([r["idle_hwm_kb"] for r in heads])

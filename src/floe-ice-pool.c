@@ -6,8 +6,8 @@
 
 /* The spare's agent keeps its NAT bindings alive while it waits (ice/
  * standby.c) and its TURN allocations refresh themselves; it is still made
- * anew when the network changes (new addresses, another router), and now
- * and then in any case, should a change go unnoticed. */
+ * anew when the owner says the network changed (floe_ice_pool_renew), and
+ * now and then in any case, should a change go unnoticed. */
 #define SPARE_LIFETIME_S 300
 /* Rtcp-mux is only known from the answer: gather both components. */
 #define COMPONENTS 2
@@ -22,7 +22,6 @@ struct _FloeIcePool
   FloeIceTransport *spare;
   gboolean spare_failed; /* a failure was signalled before any call listened */
   guint renew_id;
-  gulong network_id;
   /* The renewal's name lookups: the spare is made when none is left. */
   GCancellable *lookups;
   guint pending;
@@ -134,12 +133,6 @@ on_renew (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-on_network_changed (GNetworkMonitor *monitor, gboolean available, gpointer data)
-{
-  renew (data);
-}
-
 FloeIcePool *
 floe_ice_pool_new (GPtrArray *ice_servers, FloeIcePolicy policy, const char *iface_filter)
 {
@@ -150,10 +143,14 @@ floe_ice_pool_new (GPtrArray *ice_servers, FloeIcePolicy policy, const char *ifa
     g_ptr_array_add (self->ice_servers, floe_ice_server_copy (ice_servers->pdata[i]));
   self->policy = policy;
   self->iface_filter = g_strdup (iface_filter);
-  self->network_id = g_signal_connect (g_network_monitor_get_default (), "network-changed",
-                                       G_CALLBACK (on_network_changed), self);
   renew (self);
   return self;
+}
+
+void
+floe_ice_pool_renew (FloeIcePool *self)
+{
+  renew (self);
 }
 
 FloeIceTransport *
@@ -182,7 +179,6 @@ floe_ice_pool_finalize (GObject *object)
   FloeIcePool *self = FLOE_ICE_POOL (object);
 
   g_clear_handle_id (&self->renew_id, g_source_remove);
-  g_clear_signal_handler (&self->network_id, g_network_monitor_get_default ());
   if (self->lookups != NULL)
     g_cancellable_cancel (self->lookups);
   g_clear_object (&self->lookups);

@@ -4,8 +4,8 @@
  * candidates ready sends its offer or answer at once. The pool keeps one
  * spare transport, gathered with the settings it was made with; while it
  * waits, its agent keeps the NAT bindings behind its server-reflexive and
- * relayed candidates alive, and the spare is made anew when the network
- * changes and every few minutes. This holds TURN allocations while idle. A
+ * relayed candidates alive, and the spare is made anew when its owner
+ * says the network changed, and every few minutes. This holds TURN allocations while idle. A
  * call takes the spare even while it is still gathering: it is ahead of a
  * fresh one all the same. */
 #pragma once
@@ -28,5 +28,10 @@ FloeIcePool *floe_ice_pool_new (GPtrArray *ice_servers, FloeIcePolicy policy, co
  * be made: the call makes its own and reports why). A new spare starts
  * gathering. */
 FloeIceTransport *floe_ice_pool_take (FloeIcePool *self, gboolean controlling);
+
+/* The network changed (new addresses, another router): a new spare now.
+ * (The pool does not watch the network itself: GNetworkMonitor costs a
+ * headless agent most of a megabyte of memory.) */
+void floe_ice_pool_renew (FloeIcePool *self);
 
 G_END_DECLS

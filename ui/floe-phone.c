@@ -819,6 +819,14 @@ floe_phone_send_dtmf (FloePhone *self, char digit)
   return self->call != NULL && floe_call_send_dtmf (self->call, digit);
 }
 
+/* Another network: the candidates gathered ahead stand on the old one. */
+static void
+on_network_changed (FloePhone *self)
+{
+  if (self->pool != NULL)
+    floe_ice_pool_renew (self->pool);
+}
+
 /* The settings candidates are gathered with. */
 static const char *const ice_keys[] = { "accounts", "gather-ahead", "ice-policy", "stun-server", "turn-server",
                                         "turn-username", "ice-interfaces" };
@@ -838,6 +846,8 @@ floe_phone_start (FloePhone *self)
       g_autofree char *signal = g_strconcat ("changed::", ice_keys[i], NULL);
       g_signal_connect_swapped (self->settings, signal, G_CALLBACK (floe_phone_refresh_pool), self);
     }
+  g_signal_connect_swapped (g_network_monitor_get_default (), "network-changed",
+                            G_CALLBACK (on_network_changed), self);
   floe_phone_fetch_turn_password (self);
   floe_phone_sync_accounts (self);
   floe_phone_refresh_pool (self);
@@ -850,6 +860,7 @@ floe_phone_stop (FloePhone *self)
   if (self->call != NULL)
     floe_call_hangup (self->call);
   g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_signal_handlers_disconnect_by_data (g_network_monitor_get_default (), self);
   g_hash_table_remove_all (self->accounts);
   floe_phone_refresh_pool (self);
   self->started = FALSE;
@@ -875,6 +886,8 @@ floe_phone_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
+  if (self->started)
+    g_signal_handlers_disconnect_by_data (g_network_monitor_get_default (), self);
   floe_phone_drop_call (self);
   g_hash_table_remove_all (self->accounts);
   g_clear_object (&self->pool);
