@@ -57,8 +57,6 @@ struct _FloePhone {
   gint64 active_since;  /* monotonic, µs; 0 before the answer */
   guint64 rx_packets;   /* for one-way audio: the last count seen */
   gint64 rx_changed_at; /* monotonic µs when it last grew */
-  char *relay_host;
-  char *relay_transport;
   char path_local[ICE_ADDR_STRLEN];
   char path_remote[ICE_ADDR_STRLEN];
 };
@@ -354,8 +352,7 @@ floe_phone_ice_policy (FloePhone *self)
 }
 
 /* STUN, and TURN unless the policy keeps calls off relays (the transport
- * also leaves TURN out then). Also notes the relay's host and transport, to
- * explain a relayed path in words. */
+ * also leaves TURN out then). */
 static GPtrArray *
 floe_phone_ice_servers (FloePhone *self)
 {
@@ -366,17 +363,12 @@ floe_phone_ice_servers (FloePhone *self)
   gboolean relay_allowed = floe_phone_ice_policy (self) != FLOE_ICE_POLICY_NO_RELAY;
   FloeIceServer *server;
 
-  g_clear_pointer (&self->relay_host, g_free);
-  g_clear_pointer (&self->relay_transport, g_free);
   if (*stun != '\0' && (server = floe_ice_server_parse (stun, FLOE_ICE_SERVER_STUN, NULL)) != NULL)
     g_ptr_array_add (servers, server);
   if (relay_allowed && *turn != '\0' && (server = floe_ice_server_parse (turn, FLOE_ICE_SERVER_TURN, NULL)) != NULL)
     {
       server->username = g_strdup (user);
       server->password = g_strdup (self->turn_password != NULL ? self->turn_password : "");
-      self->relay_host = g_strdup (server->host);
-      self->relay_transport = g_strdup (server->transport == FLOE_ICE_SERVER_TCP ? "tcp"
-                                        : server->transport == FLOE_ICE_SERVER_TLS ? "tls" : "udp");
       g_ptr_array_add (servers, server);
     }
   return servers;
@@ -747,8 +739,19 @@ floe_phone_get_path (FloePhone *self, FloePathInfo *path)
   path->local_address = self->path_local;
   path->remote_type = ice_cand_type_name (pair.remote.type);
   path->remote_address = self->path_remote;
-  path->relay_server = self->relay_host;
-  path->relay_transport = self->relay_transport;
+  for (guint i = 0; self->ice_servers != NULL && i < self->ice_servers->len; i++)
+    {
+      const FloeIceServer *server = self->ice_servers->pdata[i];
+
+      /* The call's own TURN server, to explain a relayed path in words. */
+      if (server->kind == FLOE_ICE_SERVER_TURN)
+        {
+          path->relay_server = server->host;
+          path->relay_transport = server->transport == FLOE_ICE_SERVER_TCP   ? "tcp"
+                                  : server->transport == FLOE_ICE_SERVER_TLS ? "tls"
+                                                                             : "udp";
+        }
+    }
   path->udp_blocked = floe_call_media_udp_blocked (self->media);
   path->check_rtt_ms = pair.rtt_us > 0 ? (gint64) (pair.rtt_us / 1000) : -1;
   return TRUE;
@@ -908,8 +911,6 @@ floe_phone_finalize (GObject *object)
   g_hash_table_unref (self->accounts);
   g_ptr_array_unref (self->stopping);
   g_clear_pointer (&self->turn_password, floe_secret_free);
-  g_free (self->relay_host);
-  g_free (self->relay_transport);
   G_OBJECT_CLASS (floe_phone_parent_class)->finalize (object);
 }
 
