@@ -384,10 +384,11 @@ comp_checks_pending (const ice_agent *a, unsigned c, uint64_t above_prio)
  * higher-priority pair whose check has been out for the round trip the
  * valid pair took, plus one Ta of pacing, would have been answered by now
  * if its path worked (it is no longer than the valid pair's: it only swaps
- * a reflexive address for a host one, or crosses fewer NATs). When every such pair is that late; UINT64_MAX
- * while one has not been checked yet, or when the valid pair is relayed (a
- * direct path still being punched through a NAT answers late) unless UDP
- * is blocked here, where pairs from our own UDP sockets cannot work. */
+ * a reflexive address for a host one, or crosses fewer NATs). When every
+ * such pair is that late; UINT64_MAX while one has not been checked yet,
+ * or when the valid pair is relayed (a direct path still being punched
+ * through a NAT answers late) unless UDP is blocked here, where pairs from
+ * our own UDP sockets cannot work. */
 static uint64_t
 better_pairs_overdue_at (const ice_agent *a, unsigned c, int bv)
 {

@@ -316,11 +316,12 @@ static void
 note_allocation_answer (ice_agent *a, uint64_t now, const turn_alloc *t)
 {
   uint64_t took = now - t->started_us, rto = (uint64_t) a->cfg.check_rto_ms * 1000;
+  uint64_t deadline = now + (took > rto ? took : rto);
 
   if (a->turn[t->server].transport == ICE_TRANSPORT_UDP)
     a->udp_answered = true;
-  else if (!a->udp_answered && now + (took > rto ? took : rto) < a->udp_deadline_us)
-    a->udp_deadline_us = now + (took > rto ? took : rto);
+  else if (!a->udp_answered && !a->udp_blocked && deadline < a->udp_deadline_us)
+    a->udp_deadline_us = deadline;
 }
 
 void
@@ -396,10 +397,11 @@ gather_turn_events (ice_agent *a, uint64_t now, turn_alloc *t)
   check_done (a);
 }
 
+/* Once given up on, UDP is done with: no deadline left. */
 static uint64_t
 udp_give_up_at (const ice_agent *a)
 {
-  return a->udp_answered ? UINT64_MAX : a->udp_deadline_us;
+  return a->udp_answered || a->udp_blocked ? UINT64_MAX : a->udp_deadline_us;
 }
 
 void
@@ -414,7 +416,7 @@ gather_on_timeout (ice_agent *a, uint64_t now)
   udp = now >= udp_give_up_at (a);
   if (!all && !udp)
     return;
-  a->udp_blocked = udp;
+  a->udp_blocked |= udp;
   /* Servers that did not answer in time are given up on (STUN Bindings
    * are always UDP). */
   for (i = 0; i < a->n_gather; i++)

@@ -1685,6 +1685,43 @@ START_TEST (test_udp_blocked_turn_tcp)
 }
 END_TEST
 
+static bool
+a_gathered (side *a, side *b)
+{
+  (void) b;
+  return a->gathered;
+}
+
+/* UDP blocked, and a second TCP relay that never answers: once UDP is
+ * given up on, gathering waits for that relay until its bound, without
+ * its timer firing over and over in the meantime. */
+START_TEST (test_udp_blocked_silent_relay)
+{
+  vnet *net = make_net (84);
+  side a;
+  uint64_t now = 0;
+  int ra = make_realm (net, NAT_PORT_RESTRICTED, "198.51.100.1");
+  ice_addr relay = A ("203.0.113.2", 3478), silent = A ("203.0.113.77", 3478);
+  ice_agent_stats st;
+
+  vnet_block_udp (net, ra, true);
+  side_init (&a, "a", net, ra, ICE_ROLE_CONTROLLING, 0, 1);
+  side_host (&a, "10.1.0.10", 5000, 1);
+  add_servers (net, &a, false, NULL);
+  ck_assert_int_eq (ice_agent_add_turn_server_stream (a.agent, &relay, ICE_TRANSPORT_TCP, "alice",
+                                                      "wonderland"), 0);
+  ck_assert_int_eq (ice_agent_add_turn_server_stream (a.agent, &silent, ICE_TRANSPORT_TCP, "alice",
+                                                      "wonderland"), 0);
+  ck_assert_int_eq (ice_agent_gather (a.agent, now), 0);
+  ck_assert (run (&a, NULL, &now, 20 * SEC, a_gathered));
+  ice_agent_stats_get (a.agent, &st);
+  ck_assert (st.udp_blocked);
+  ice_agent_close (a.agent, now);
+  side_free (&a);
+  vnet_free (net);
+}
+END_TEST
+
 START_TEST (test_pair_limit)
 {
   /* 12 x 12 addresses make 144 pairs: the check list keeps the 100 best
@@ -1952,6 +1989,7 @@ agent_suite (void)
   ADD (test_dual_stack);
   ADD (test_close_releases_turn);
   ADD (test_udp_blocked_turn_tcp);
+  ADD (test_udp_blocked_silent_relay);
   ADD (test_pair_limit);
   ADD (test_aggressive_renomination);
   ADD (test_turn_only_gives_srflx);
